@@ -39,8 +39,13 @@ export interface Schedule {
   readonly name: string;
   /** Number of nodes n. */
   readonly nodes: number;
-  /** True when some W(k) is not symmetric (column-stochastic / push-sum). */
+  /** True when some W(k) is not symmetric (edges that carry data one way only). */
   readonly directed: boolean;
+  /**
+   * 'doubly' when every W(k) has rows and columns summing to 1 (DSGD and
+   * friends may use it); 'column' when only columns sum to 1 (push-sum only).
+   */
+  readonly stochastic: 'doubly' | 'column';
   /** True when W depends on the iteration. */
   readonly dynamic: boolean;
   /** W(k) as a dense matrix (a fresh copy the caller may mutate). */

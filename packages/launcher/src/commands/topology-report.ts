@@ -1,0 +1,133 @@
+/**
+ * What `dtrain topology inspect` measures about a schedule, and how it is
+ * printed: a readable table, or JSON for machines.
+ */
+import {
+  consensusCurve,
+  digraphMetrics,
+  digraphTransientIterations,
+  maxDegree,
+  meanSquareContraction,
+  transientIterations,
+  verifySchedule,
+  type Matrix,
+  type Schedule,
+} from '@dtrain/topology';
+
+/** The consensus curve always starts from this seeded x0, so runs are comparable across graph seeds. */
+export const CONSENSUS_X0_SEED = 0;
+
+export interface InspectReport {
+  readonly topology: string;
+  readonly nodes: number;
+  readonly seed: number;
+  readonly iterations: number;
+  readonly directed: boolean;
+  readonly dynamic: boolean;
+  readonly stochastic: 'doubly' | 'column';
+  /** Peers a node receives from in one iteration, max over nodes and iterations. */
+  readonly maxDegree: number;
+  /** Point-to-point messages per iteration, averaged over the iterations. */
+  readonly messagesPerIteration: number;
+  /** ||W - J||_2, or the mean-square contraction over the iterations for a dynamic schedule. */
+  readonly rho: number;
+  /** DSGD transient-iteration estimates from rho (null when rho >= 1: no estimate). */
+  readonly transientIterations: { readonly iid: number | null; readonly nonIid: number | null };
+  /** Entry k-1: ||Phi(k) x0 - xbar|| / ||x0 - xbar|| (push-sum ratio for column-stochastic W). */
+  readonly consensus: readonly number[];
+  /** Static directed schedules only (seed 003). */
+  readonly betaPi?: number;
+  readonly kappaPi?: number;
+  readonly pushSumTransientIterations?: { readonly pushDiging: number | null; readonly multiGossip: number | null };
+}
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export function inspectSchedule(schedule: Schedule, iterations: number, seed: number): InspectReport {
+  const K = iterations;
+  const n = schedule.nodes;
+  const rho = meanSquareContraction(schedule, K);
+  const check = verifySchedule(schedule, 0, K);
+  const base = {
+    topology: schedule.name,
+    nodes: n,
+    seed,
+    iterations: K,
+    directed: schedule.directed,
+    dynamic: schedule.dynamic,
+    stochastic: schedule.stochastic,
+    maxDegree: maxDegree(schedule, K),
+    messagesPerIteration: check.messages / K,
+    rho,
+    transientIterations: {
+      iid: finiteOrNull(transientIterations(rho, n, 'iid')),
+      nonIid: finiteOrNull(transientIterations(rho, n, 'non-iid')),
+    },
+    consensus: consensusCurve(schedule, K, { seed: CONSENSUS_X0_SEED }),
+  };
+  const digraph = schedule.directed ? digraphMetrics(schedule) : undefined;
+  if (digraph === undefined) return base;
+  return {
+    ...base,
+    betaPi: digraph.betaPi,
+    kappaPi: digraph.kappaPi,
+    pushSumTransientIterations: {
+      pushDiging: finiteOrNull(digraphTransientIterations(digraph.betaPi, digraph.kappaPi, n, 'push-diging')),
+      multiGossip: finiteOrNull(digraphTransientIterations(digraph.betaPi, digraph.kappaPi, n, 'multi-gossip')),
+    },
+  };
+}
+
+const sci = (x: number | null): string => (x === null ? 'unbounded' : x.toExponential(2));
+
+/** The iterations the table shows: 1..5, then every 5th, then the last. */
+function shownIterations(K: number): number[] {
+  const ks = new Set<number>();
+  for (let k = 1; k <= Math.min(5, K); k++) ks.add(k);
+  for (let k = 10; k <= K; k += 5) ks.add(k);
+  if (K >= 1) ks.add(K);
+  return [...ks].sort((a, b) => a - b);
+}
+
+export function formatReport(r: InspectReport): string {
+  const shape = [
+    r.dynamic ? 'time-varying' : 'static',
+    r.directed ? 'directed' : 'undirected',
+    r.stochastic === 'doubly' ? 'doubly stochastic' : 'column stochastic (push-sum)',
+  ].join(', ');
+  const rows: Array<[string, string]> = [
+    ['topology', `${r.topology} (${shape})`],
+    ['nodes', `${r.nodes}  (seed ${r.seed})`],
+    ['max degree', `${r.maxDegree} peers received from per iteration`],
+    ['messages', `${r.messagesPerIteration.toFixed(1)} per iteration`],
+    [
+      'rho',
+      `${r.rho.toFixed(6)}  (${r.dynamic ? `mean-square contraction over ${r.iterations} iterations` : '||W - J||_2'})`,
+    ],
+    ['transient', `DSGD ~ ${sci(r.transientIterations.iid)} iid, ~ ${sci(r.transientIterations.nonIid)} non-iid (order of magnitude)`],
+  ];
+  if (r.betaPi !== undefined && r.kappaPi !== undefined) {
+    rows.push(['beta_pi', r.betaPi.toFixed(6)], ['kappa_pi', r.kappaPi.toPrecision(6)]);
+    const ps = r.pushSumTransientIterations;
+    if (ps) rows.push(['push-sum', `~ ${sci(ps.pushDiging)} Push-DIGing, ~ ${sci(ps.multiGossip)} multi-gossip`]);
+  }
+  const label = Math.max(...rows.map(([k]) => k.length)) + 2;
+  const lines = rows.map(([k, v]) => k.padEnd(label) + v);
+  lines.push('', `consensus error ||Phi(k) x0 - xbar|| / ||x0 - xbar||${r.stochastic === 'column' ? ' (push-sum)' : ''}:`);
+  for (const k of shownIterations(r.iterations)) {
+    lines.push(`  k = ${String(k).padStart(4)}   ${r.consensus[k - 1].toExponential(3)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The report as JSON; unbounded estimates are null. */
+export function reportJson(r: InspectReport): string {
+  return JSON.stringify(r) + '\n';
+}
+
+/** {"topology","nodes","iteration","seed","matrix"} with one matrix row per line. */
+export function matrixJson(topology: string, nodes: number, iteration: number, seed: number, W: Matrix): string {
+  const head = JSON.stringify({ topology, nodes, iteration, seed });
+  const rows = W.map((row) => '    ' + JSON.stringify(row)).join(',\n');
+  return `${head.slice(0, -1)},\n  "matrix": [\n${rows}\n  ]\n}\n`;
+}
