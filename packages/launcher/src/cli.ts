@@ -1,6 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './errors.js';
 import { registerTopology } from './commands/topology.js';
+import { registerConsensus } from './commands/consensus.js';
+import { registerBench } from './commands/bench.js';
+import { registerLaunch } from './commands/launch.js';
+import { registerWorker } from './commands/worker.js';
+import { registerCompose } from './commands/compose.js';
+import { registerK8s } from './commands/k8s.js';
 
 /** Exit code for command-line misuse (bad option, bad value, missing file). */
 export const EXIT_USAGE = 2;
@@ -12,6 +18,12 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerTopology(program);
+  registerConsensus(program);
+  registerBench(program);
+  registerLaunch(program);
+  registerWorker(program);
+  registerCompose(program);
+  registerK8s(program);
   return program;
 }
 

@@ -1,1 +1,16 @@
 export { main, buildProgram } from './cli.js';
+export { plan, shellQuote, rendezvousHost, type LaunchConfig, type ProcessSpec } from './plan.js';
+export { resolveLaunch, resolveScript, knownExamples, type ResolveIO, type ResolvedLaunch } from './resolve.js';
+export { addLaunchOptions, addRunOptions, intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
+export { startJob, describeExit, isFailure, type Job, type JobOptions, type JobOutcome, type WorkerExit } from './spawn.js';
+export { parseLine, toNdjson, formatPretty, formatRaw, RankLog, type LogLine, type StreamName } from './logs.js';
+export { parseProgress, ProgressTracker, renderBar, formatDuration, type ProgressRecord, type ProgressSnapshot } from './progress.js';
+export { renderSummary, renderTable } from './summary.js';
+export { parseHostList, parseHostfile, isLocalHost, type HostSlots } from './hosts.js';
+export { parseGpuList, detectGpus } from './gpus.js';
+export { resolveCluster, IMAGE_WORKDIR, DEFAULT_IMAGE, type ClusterConfig, type ClusterOptionsRaw } from './cluster.js';
+export { composeFile, serviceName } from './compose.js';
+export { k8sManifests, k8sName } from './k8s.js';
+export { toYaml, toYamlDocuments, type YamlValue } from './yaml.js';
+export { runLaunch } from './commands/launch.js';
+export { prepareWorkerEnv } from './commands/worker.js';

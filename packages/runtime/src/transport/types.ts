@@ -4,8 +4,12 @@
  * and knows nothing about which one it has.
  */
 
-/** What a frame carries; the communicator uses 'data', the rest are control. */
-export type FrameKind = 'data' | 'hello' | 'ping' | 'bye';
+/**
+ * What a frame carries: 'data' is the communicator's payload; 'ack' tells a
+ * sender its body may be reused; 'ping'/'pong' check a link; 'bye' announces
+ * a clean close.
+ */
+export type FrameKind = 'data' | 'ack' | 'ping' | 'pong' | 'bye';
 
 /** Header of every frame (encoded with msgpackr); the body is raw float32. */
 export interface FrameHeader {
@@ -16,13 +20,20 @@ export interface FrameHeader {
   readonly kind: FrameKind;
   /** Sender rank. */
   readonly from: number;
-  /** Iteration (or collective-operation sequence number). */
+  /** Receiver rank: a frame addressed to another rank is dropped. */
+  readonly to: number;
+  /** Iteration (or collective-operation sequence number), >= 0. */
   readonly iter: number;
-  /** Sub-step within the iteration (exchange round, allreduce chunk/phase...). */
+  /** Sub-step within the iteration (exchange round, allreduce chunk/phase...), >= 0. */
   readonly tag: number;
   readonly dtype: 'f32';
   /** Number of float32 elements in the body. */
   readonly length: number;
+  /**
+   * Per-link sequence number, strictly increasing from a sender to one
+   * receiver (replays are dropped); an 'ack'/'pong' carries the acked seq.
+   */
+  readonly seq: number;
 }
 
 /** Why a received frame was dropped. */
@@ -35,9 +46,21 @@ export type DropReason =
   | 'unknown-peer'
   | 'duplicate';
 
+export const DROP_REASONS: readonly DropReason[] = [
+  'malformed',
+  'oversized',
+  'wrong-job',
+  'bad-auth',
+  'stale-iteration',
+  'unknown-peer',
+  'duplicate',
+];
+
 export interface TransportStats {
+  /** Body bytes of 'data' frames. */
   bytesSent: number;
   bytesReceived: number;
+  /** 'data' frames only. */
   framesSent: number;
   framesReceived: number;
   dropped: Record<DropReason, number>;
@@ -46,29 +69,53 @@ export interface TransportStats {
 export interface RecvOptions {
   /** Absolute deadline (ms since epoch, Date.now() clock). Default: now + the transport's timeout. */
   deadline?: number;
-  /** A buffer of the right length to receive into, where the implementation can avoid an allocation. */
+  /**
+   * A buffer of the right length the implementation may receive into to
+   * avoid an allocation. Always use the returned array: it may or may not be
+   * `into`.
+   */
   into?: Float32Array;
+}
+
+export interface CheckOptions {
+  /** Absolute deadline (ms since epoch). Default: now + the transport's timeout. */
+  deadline?: number;
 }
 
 export interface Transport {
   readonly rank: number;
   readonly size: number;
+  /** Default wait, in ms, for a recv / send / check without a deadline. */
+  readonly timeoutMs: number;
   /**
    * Send `body` to `peer` as frame (iter, tag). Resolves when the caller may
    * write to `body` again (it has been delivered or copied), never earlier.
+   * Rejects with a PeerError when the peer is gone or does not take the
+   * frame before the deadline.
    */
   send(peer: number, iter: number, tag: number, body: Float32Array): Promise<void>;
   /**
    * The body of the frame (iter, tag) from `peer`. Frames that arrive early
-   * are buffered per (peer, iter, tag). Rejects with a PeerError naming the
-   * peer rank, its address and the iteration when the deadline passes or the
-   * peer is known to be gone.
+   * are buffered per (peer, iter, tag), first in first out. Rejects with a
+   * PeerError naming the peer rank, its address and the iteration when the
+   * deadline passes or the peer is known to be gone. The returned array is
+   * the caller's to keep and modify.
    */
   recv(peer: number, iter: number, tag: number, options?: RecvOptions): Promise<Float32Array>;
-  /** Iterations below `iter` are finished: buffered and later frames for them are dropped as stale. */
+  /**
+   * Iterations below `iter` are finished: buffered and later frames for them
+   * are dropped as stale, and pending receives for them reject (E_TRANSPORT_STALE).
+   */
   finish(iter: number): void;
+  /**
+   * Check that this rank and each of `peers` can exchange frames both ways.
+   * Rejects with TransportError E_TRANSPORT_UNREACHABLE naming every
+   * unreachable peer and its address.
+   */
+  checkPeers(peers: readonly number[], options?: CheckOptions): Promise<void>;
   /** Address of a peer, for error messages. */
   address(peer: number): string;
   stats(): TransportStats;
+  /** Releases sockets and files; pending operations reject with E_TRANSPORT_CLOSED. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,0 +1,131 @@
+/**
+ * `dtrain bench comm`: times a communicator operation between N local
+ * processes and, in the same run, the same traffic over plain sockets that
+ * read straight into preallocated buffers (the ceiling). For allreduce it
+ * also prints the alpha-beta optimum
+ *   2(n-1)/n * bytes / B + 2(n-1) * alpha
+ * with B the measured raw ring-shift bandwidth per rank and alpha half the
+ * measured raw small-message round trip, and the ratio to it.
+ * Per iteration the slowest rank counts; the median over iterations is shown.
+ */
+import type { Command } from 'commander';
+import { createSchedule } from '@dtrain/topology';
+import { workerScriptPath } from '@dtrain/runtime';
+import { UsageError } from '../errors.js';
+import { intOption, secondsOption } from '../options.js';
+import { transportOption } from './consensus.js';
+import { numberList, reportFailure, resultRecords, runLocalWorkers } from './local-workers.js';
+
+interface BenchFlags {
+  nodes: string;
+  floats: string;
+  op: string;
+  topology: string;
+  transport: string;
+  iters: string;
+  timeout: string;
+  json?: boolean;
+  chunk?: string;
+  lanes?: string;
+}
+
+/** Median over iterations of the slowest rank per iteration. */
+export function slowestMedian(perRank: readonly (readonly number[])[]): number {
+  const iters = perRank[0]?.length ?? 0;
+  const worst = Array.from({ length: iters }, (_, i) => Math.max(...perRank.map((r) => r[i])));
+  worst.sort((a, b) => a - b);
+  return worst.length % 2 === 1
+    ? worst[(worst.length - 1) / 2]
+    : (worst[worst.length / 2 - 1] + worst[worst.length / 2]) / 2;
+}
+
+async function benchAction(flags: BenchFlags): Promise<void> {
+  const nodes = intOption('--nodes', flags.nodes, 1, 256);
+  const floats = intOption('--floats', flags.floats, 1, 2 ** 28);
+  const iters = intOption('--iters', flags.iters, 1, 1000);
+  const transport = transportOption(flags.transport);
+  const timeoutMs = Math.max(1, Math.round(secondsOption('--timeout', flags.timeout) * 1000));
+  if (flags.op !== 'exchange' && flags.op !== 'allreduce') {
+    throw new UsageError(`--op ${JSON.stringify(flags.op)} is not exchange or allreduce; write --op exchange`);
+  }
+  createSchedule(flags.topology, nodes, {});
+  const params = {
+    op: flags.op,
+    floats,
+    iters,
+    warmup: 1,
+    topology: flags.topology,
+    transport,
+    timeoutMs,
+    chunkFloats: flags.chunk === undefined ? undefined : intOption('--chunk', flags.chunk, 1),
+    lanes: flags.lanes === undefined ? undefined : intOption('--lanes', flags.lanes, 1, 64),
+  };
+  const outcomes = await runLocalWorkers({
+    script: workerScriptPath('bench'),
+    args: [JSON.stringify(params)],
+    nodes,
+    graceMs: 2 * timeoutMs + 5_000,
+  });
+  const results = resultRecords(outcomes);
+  if (outcomes.some((o) => o.exitCode !== 0 || o.signal !== null) || results.some((r) => r === null)) {
+    reportFailure('bench', outcomes);
+  }
+  const opMs = slowestMedian(results.map((r, k) => numberList(r!.opMs, iters, `rank ${k}'s opMs`)));
+  const rawMs = slowestMedian(results.map((r, k) => numberList(r!.rawMs, iters, `rank ${k}'s rawMs`)));
+  const bytes = floats * 4;
+  const report: Record<string, number | string> = {
+    op: flags.op,
+    nodes,
+    floats,
+    bytes,
+    transport,
+    topology: flags.op === 'exchange' ? flags.topology : 'ring',
+    opMs,
+    rawMs,
+    ratio: opMs / rawMs,
+  };
+  const rtt = results[0]!.rttUs;
+  if (flags.op === 'allreduce' && nodes > 1 && typeof rtt === 'number') {
+    const bandwidth = bytes / (rawMs / 1000);
+    const alphaMs = rtt / 2000;
+    const optimumMs = ((2 * (nodes - 1)) / nodes) * (bytes / bandwidth) * 1000 + 2 * (nodes - 1) * alphaMs;
+    Object.assign(report, { bandwidthBytesPerS: bandwidth, latencyMs: alphaMs, optimumMs, ratioToOptimum: opMs / optimumMs });
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  const ms = (v: number | string): string => `${Number(v).toFixed(1)} ms`;
+  const lines = [
+    `${flags.op} ${report.topology}, ${nodes} processes, ${floats} floats (${(bytes / 2 ** 20).toFixed(1)} MiB), ${transport}, median of ${iters}`,
+    `  communicator            ${ms(opMs)}`,
+    `  raw sockets (ceiling)   ${ms(rawMs)}${flags.op === 'allreduce' ? '  (one ring shift of the whole vector)' : ''}`,
+    `  ratio                   ${(opMs / rawMs).toFixed(2)}x`,
+  ];
+  if (report.optimumMs !== undefined) {
+    lines.push(
+      `  link bandwidth          ${(Number(report.bandwidthBytesPerS) / 1e9).toFixed(2)} GB/s, latency ${(Number(report.latencyMs) * 1000).toFixed(0)} us`,
+      `  alpha-beta optimum      ${ms(report.optimumMs)}`,
+      `  ratio to optimum        ${Number(report.ratioToOptimum).toFixed(2)}x`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function registerBench(program: Command): void {
+  const bench = program.command('bench').description('measure dtrain against baselines');
+  bench
+    .command('comm')
+    .description('time a neighbour exchange or ring allreduce between N local processes against raw sockets')
+    .requiredOption('--nodes <n>', 'number of processes')
+    .requiredOption('--floats <m>', 'float32 elements per vector')
+    .option('--op <exchange|allreduce>', 'operation to time', 'exchange')
+    .option('--topology <name>', 'schedule for --op exchange', 'ring')
+    .option('--transport <tcp|ipc>', 'ZeroMQ transport between the processes', 'tcp')
+    .option('--iters <k>', 'timed iterations (after one warm-up)', '5')
+    .option('--timeout <seconds>', 'how long a rank waits for a peer before failing', '60')
+    .option('--chunk <floats>', 'floats per streamed frame (communicator default 2^20)')
+    .option('--lanes <k>', 'chunks in flight at once (communicator default 4)')
+    .option('--json', 'print one JSON object')
+    .action(benchAction);
+}

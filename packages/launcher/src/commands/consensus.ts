@@ -1,0 +1,83 @@
+/**
+ * `dtrain consensus`: average consensus between N real processes on this
+ * machine, talking over ZeroMQ. Rank i starts from a vector drawn from
+ * (seed, i); each round is one neighbour exchange with the schedule's
+ * weights (push-sum on column-stochastic schedules). Prints, per round,
+ * the largest |x_i - xbar| over every rank and coordinate, where xbar is
+ * the exact average of the starting vectors.
+ */
+import type { Command } from 'commander';
+import { createSchedule } from '@dtrain/topology';
+import { workerScriptPath } from '@dtrain/runtime';
+import { UsageError } from '../errors.js';
+import { intOption, secondsOption } from '../options.js';
+import { numberList, reportFailure, resultRecords, runLocalWorkers } from './local-workers.js';
+
+interface ConsensusFlags {
+  nodes: string;
+  topology: string;
+  rounds: string;
+  length: string;
+  seed: string;
+  transport: string;
+  timeout: string;
+  json?: boolean;
+  killRank?: string;
+  killRound?: string;
+}
+
+export function transportOption(raw: string): 'tcp' | 'ipc' {
+  if (raw !== 'tcp' && raw !== 'ipc') throw new UsageError(`--transport ${JSON.stringify(raw)} is not tcp or ipc; write --transport tcp`);
+  return raw;
+}
+
+async function consensusAction(flags: ConsensusFlags): Promise<void> {
+  const nodes = intOption('--nodes', flags.nodes, 1, 1024);
+  const rounds = intOption('--rounds', flags.rounds, 1);
+  const length = intOption('--length', flags.length, 1);
+  const seed = intOption('--seed', flags.seed, 0);
+  const transport = transportOption(flags.transport);
+  const timeoutMs = Math.max(1, Math.round(secondsOption('--timeout', flags.timeout) * 1000));
+  createSchedule(flags.topology, nodes, { seed }); // a bad name or size fails here, with exit code 2
+  const killRank = flags.killRank === undefined ? -1 : intOption('--kill-rank', flags.killRank, 0, nodes - 1);
+  const killRound = flags.killRound === undefined ? 0 : intOption('--kill-round', flags.killRound, 0, rounds - 1);
+
+  const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound };
+  const outcomes = await runLocalWorkers({
+    script: workerScriptPath('consensus'),
+    args: [JSON.stringify(params)],
+    nodes,
+    graceMs: 2 * timeoutMs + 5_000,
+  });
+  const results = resultRecords(outcomes);
+  if (outcomes.some((o) => o.exitCode !== 0 || o.signal !== null) || results.some((r) => r === null)) {
+    reportFailure('consensus', outcomes);
+  }
+  const worst = new Array<number>(rounds).fill(0);
+  results.forEach((r, rank) => {
+    numberList(r!.maxDeviation, rounds, `rank ${rank}'s maxDeviation`).forEach((d, k) => (worst[k] = Math.max(worst[k], d)));
+  });
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ maxDeviation: worst })}\n`);
+    return;
+  }
+  process.stdout.write(`${flags.topology}, ${nodes} processes, length ${length}, ${transport}\nround  max |x_i - xbar|\n`);
+  worst.forEach((d, k) => process.stdout.write(`${String(k + 1).padStart(5)}  ${d.toExponential(3)}\n`));
+}
+
+export function registerConsensus(program: Command): void {
+  program
+    .command('consensus')
+    .description('average consensus between N local processes over ZeroMQ; prints max |x_i - xbar| per round')
+    .requiredOption('--nodes <n>', 'number of processes')
+    .requiredOption('--topology <name>', 'topology name (see `dtrain topology list`)')
+    .requiredOption('--rounds <k>', 'neighbour exchanges to run')
+    .option('--length <l>', 'vector length per rank', '1000')
+    .option('--seed <s>', 'seed of the starting vectors and of random topologies', '0')
+    .option('--transport <tcp|ipc>', 'ZeroMQ transport between the processes', 'tcp')
+    .option('--timeout <seconds>', 'how long a rank waits for a peer before failing', '30')
+    .option('--json', 'print {"maxDeviation": [...]} only')
+    .option('--kill-rank <r>', 'fault injection: this rank kills itself (SIGKILL) ...')
+    .option('--kill-round <k>', '... when it reaches this round (default 0)')
+    .action(consensusAction);
+}

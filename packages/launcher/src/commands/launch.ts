@@ -1,0 +1,107 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_WORKER_FAILED, TAIL_LINES } from '../constants.js';
+import { RankLog, parseLine } from '../logs.js';
+import { nodeIO } from '../node-io.js';
+import { addLaunchOptions, type LaunchOptionsRaw } from '../options.js';
+import { JobOutput } from '../output.js';
+import { plan, type ProcessSpec } from '../plan.js';
+import { resolveLaunch } from '../resolve.js';
+import { describeExit, startJob, type JobOutcome } from '../spawn.js';
+import { renderSummary } from '../summary.js';
+
+const EXAMPLES = `
+Examples:
+  dtrain launch --nodes 4 train.mjs                 4 CPU processes on this machine
+  dtrain launch --gpus 0,1 train.mjs -- --epochs 3  2 processes, one per GPU; script args after --
+  dtrain launch --example mnist --topology exponential
+  dtrain launch --hosts node1:4,node2:4 --gpus 0,1,2,3 train.mjs   8 ranks over ssh
+
+Each rank gets DTRAIN_RANK, DTRAIN_WORLD_SIZE, DTRAIN_RENDEZVOUS, ... (see @dtrain/runtime env).
+Logs: DIR/rank-<i>.ndjson. Exit codes: 0 ok, 1 a worker failed, 2 bad usage, 130/143 interrupted.`;
+
+export function registerLaunch(program: Command): void {
+  const cmd = program
+    .command('launch')
+    .description('start a training job: one process per GPU or --nodes CPU processes, here or over ssh')
+    .argument('[script]', 'worker script run with node (or use --example NAME)')
+    .argument('[args...]', 'arguments for the script (write them after --)')
+    .addHelpText('after', EXAMPLES);
+  addLaunchOptions(cmd).action(async (script: string | undefined, args: string[], raw: LaunchOptionsRaw) => {
+    process.exitCode = await runLaunch(script, args, raw);
+  });
+}
+
+/** The plan as written to DIR/plan.json: everything but the secret. */
+function redacted(specs: readonly ProcessSpec[]): unknown {
+  return specs.map((s) => ({
+    ...s,
+    env: { ...s.env, ...(s.env.DTRAIN_SECRET !== undefined ? { DTRAIN_SECRET: '<redacted>' } : {}) },
+    args: s.remote ? s.args.map((a) => a.replace(/DTRAIN_SECRET=\S+/, 'DTRAIN_SECRET=<redacted>')) : s.args,
+  }));
+}
+
+function report(outcome: JobOutcome, logs: readonly RankLog[], out: string): number {
+  const err = process.stderr;
+  if (outcome.kind === 'succeeded') {
+    const path = join(out, 'summary.json');
+    if (existsSync(path)) {
+      try {
+        process.stdout.write(`\n${renderSummary(JSON.parse(readFileSync(path, 'utf8')))}\n`);
+      } catch (e) {
+        err.write(`dtrain: ${path} is not valid JSON (${e instanceof Error ? e.message : String(e)})\n`);
+      }
+    }
+    err.write(`dtrain: ${outcome.exits.length} ranks finished; logs in ${out}\n`);
+    return 0;
+  }
+  if (outcome.kind === 'interrupted') {
+    err.write(`dtrain: interrupted by ${outcome.signal}; stopped all ${outcome.exits.length} ranks; logs in ${out}\n`);
+    return outcome.signal === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
+  }
+  const { failed } = outcome;
+  err.write(`dtrain: ${describeExit(failed)}; stopped the other ranks\n`);
+  const tail = logs[failed.rank]?.tail() ?? [];
+  if (tail.length > 0) err.write(`--- last ${tail.length} lines of rank ${failed.rank} (${join(out, `rank-${failed.rank}.ndjson`)}) ---\n${tail.join('\n')}\n`);
+  return EXIT_WORKER_FAILED;
+}
+
+export async function runLaunch(script: string | undefined, args: string[], raw: LaunchOptionsRaw): Promise<number> {
+  const { config, graceMs } = resolveLaunch(script, args, raw, nodeIO());
+  const specs = plan(config);
+  mkdirSync(config.out, { recursive: true });
+  writeFileSync(join(config.out, 'plan.json'), `${JSON.stringify(redacted(specs), null, 2)}\n`);
+  const device = config.gpus === null ? 'remote' : config.gpus.length === 0 ? 'CPU' : `GPUs ${config.gpus.join(',')}`;
+  process.stderr.write(
+    `dtrain: ${config.nodes} ranks (${device}) algorithm=${config.options.algorithm} topology=${config.options.topology} job=${config.jobId} -> ${config.out}\n`,
+  );
+  const logs = specs.map((s) => new RankLog(s.rank, s.logPath, TAIL_LINES));
+  const output = new JobOutput(config.nodes, process.stdout.isTTY === true);
+  const job = startJob(specs, {
+    graceMs,
+    onLine: (rank, stream, text) => {
+      const line = parseLine(text);
+      const now = Date.now();
+      logs[rank].write(line, stream, now);
+      output.line(rank, line, now);
+    },
+  });
+  const onSignal = (signal: NodeJS.Signals): void => job.interrupt(signal);
+  const onExit = (): void => job.killNow();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  process.on('exit', onExit);
+  try {
+    const outcome = await job.done;
+    output.end();
+    await Promise.all(logs.map((l) => l.close()));
+    return report(outcome, logs, config.out);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    process.off('exit', onExit);
+  }
+}

@@ -1,0 +1,41 @@
+/** The real ResolveIO: files, nvidia-smi, clock, randomness, the topology registry. */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as topology from '@dtrain/topology';
+import { detectGpus } from './gpus.js';
+import type { ResolveIO } from './resolve.js';
+
+/** examples/ at the repository root, or DTRAIN_EXAMPLES_DIR. */
+export function examplesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DTRAIN_EXAMPLES_DIR ?? fileURLToPath(new URL('../../../examples/', import.meta.url));
+}
+
+/** Calls @dtrain/topology's createSchedule(name, nodes, {seed}) when the package provides it. */
+export function checkTopology(name: string, nodes: number, seed: number): void {
+  const create = (topology as unknown as Record<string, unknown>).createSchedule;
+  if (typeof create === 'function') create(name, nodes, { seed });
+}
+
+export function nodeIO(): ResolveIO {
+  return {
+    cwd: process.cwd(),
+    now: new Date(),
+    hostname: hostname(),
+    nodeBin: process.execPath,
+    examplesDir: examplesDir(),
+    isFile: (p) => {
+      try {
+        return statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    },
+    readFile: (p) => readFileSync(p, 'utf8'),
+    listDir: (p) => readdirSync(p),
+    detectGpus: () => detectGpus(),
+    randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+    checkTopology,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The plan: launch options in, one ProcessSpec per rank out. Pure (no I/O,
+ * no clock, no randomness): everything it needs is in LaunchConfig, so it is
+ * unit-tested without spawning anything.
+ */
+import { workerEnvToVars, type RunOptions } from '@dtrain/runtime';
+import { isLocalHost, type HostSlots } from './hosts.js';
+
+export interface LaunchConfig {
+  /** Absolute path of the worker script (the same path on every host). */
+  script: string;
+  scriptArgs: string[];
+  /** World size. */
+  nodes: number;
+  /**
+   * GPU index for each local rank (CUDA_VISIBLE_DEVICES); [] = CPU only (hide
+   * every GPU); null = leave CUDA_VISIBLE_DEVICES alone (remote hosts, no --gpus).
+   */
+  gpus: number[] | null;
+  /** Hosts in rank order; ranks fill each host's slots before the next. */
+  hosts: HostSlots[];
+  /** Names under which this machine appears in `hosts` (spawned without ssh). */
+  localNames: string[];
+  port: number;
+  jobId: string;
+  secret: string;
+  /** Absolute output directory. */
+  out: string;
+  cwd: string;
+  /** Node binary for local ranks (process.execPath) and for remote ones ('node'). */
+  nodeBin: string;
+  remoteNodeBin: string;
+  /** Run options handed to every rank (out is taken from `out`). */
+  options: Omit<RunOptions, 'out'>;
+}
+
+export interface ProcessSpec {
+  rank: number;
+  localRank: number;
+  host: string;
+  /** True when started over ssh. */
+  remote: boolean;
+  command: string;
+  args: string[];
+  /** Variables to add to the launcher's environment (local) or to set remotely (ssh). */
+  env: Record<string, string>;
+  cwd: string;
+  /** Where this rank's NDJSON log goes (on the launcher's machine). */
+  logPath: string;
+}
+
+/** POSIX shell single-quoting for one word. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The host the other ranks dial: rank 0's host, loopback when every rank is local. */
+export function rendezvousHost(config: LaunchConfig): string {
+  const allLocal = config.hosts.every((h) => isLocalHost(h.host, config.localNames));
+  if (allLocal) return '127.0.0.1';
+  return config.hosts[0].host.replace(/^\[(.*)\]$/, '$1');
+}
+
+/** One ProcessSpec per rank, in rank order. */
+export function plan(config: LaunchConfig): ProcessSpec[] {
+  const rendezvous = { host: rendezvousHost(config), port: config.port };
+  const specs: ProcessSpec[] = [];
+  let rank = 0;
+  for (const { host, slots } of config.hosts) {
+    const remote = !isLocalHost(host, config.localNames);
+    for (let localRank = 0; localRank < slots && rank < config.nodes; localRank++, rank++) {
+      const env = workerEnvToVars({
+        rank,
+        localRank,
+        worldSize: config.nodes,
+        rendezvous,
+        jobId: config.jobId,
+        secret: config.secret,
+        options: { ...config.options, out: config.out },
+      });
+      if (config.gpus !== null) {
+        env.CUDA_VISIBLE_DEVICES = config.gpus.length === 0 ? '' : String(config.gpus[localRank % config.gpus.length]);
+      }
+      const logPath = `${config.out}/rank-${rank}.ndjson`;
+      const nodeArgs = [config.script, ...config.scriptArgs];
+      if (!remote) {
+        specs.push({ rank, localRank, host, remote, command: config.nodeBin, args: nodeArgs, env, cwd: config.cwd, logPath });
+        continue;
+      }
+      // `-tt` gives the remote command a terminal, so it gets SIGHUP when ssh dies.
+      const vars = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
+      const remoteCmd = [
+        'cd', shellQuote(config.cwd), '&&', 'exec', 'env', ...vars,
+        shellQuote(config.remoteNodeBin), ...nodeArgs.map(shellQuote),
+      ].join(' ');
+      specs.push({
+        rank, localRank, host, remote,
+        command: 'ssh',
+        args: ['-tt', '-o', 'BatchMode=yes', host.replace(/^\[(.*)\]$/, '$1'), remoteCmd],
+        env: {}, cwd: config.cwd, logPath,
+      });
+    }
+  }
+  return specs;
+}

@@ -1,0 +1,191 @@
+/**
+ * Raw `dtrain launch` options -> LaunchConfig, with every check that must pass
+ * before a worker starts (bad values, node counts that do not fit, a missing
+ * script). The outside world comes in through ResolveIO, so tests pass fakes.
+ */
+import { join, resolve as resolvePath } from 'node:path';
+import { EXAMPLE_ENTRIES } from './constants.js';
+import { UsageError } from './errors.js';
+import { parseGpuList } from './gpus.js';
+import { isLocalHost, parseHostfile, parseHostList, type HostSlots } from './hosts.js';
+import { intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
+import type { LaunchConfig } from './plan.js';
+
+export interface ResolveIO {
+  cwd: string;
+  now: Date;
+  hostname: string;
+  nodeBin: string;
+  examplesDir: string;
+  isFile(path: string): boolean;
+  readFile(path: string): string;
+  listDir(path: string): string[];
+  detectGpus(): number[];
+  /** Random hex string of `bytes` bytes. */
+  randomHex(bytes: number): string;
+  /** Throws when the topology cannot be built for this many nodes. */
+  checkTopology?(name: string, nodes: number, seed: number): void;
+}
+
+export interface ResolvedLaunch {
+  config: LaunchConfig;
+  graceMs: number;
+}
+
+/** Examples that have an entry file, sorted. */
+export function knownExamples(io: Pick<ResolveIO, 'examplesDir' | 'isFile' | 'listDir'>): string[] {
+  let dirs: string[];
+  try {
+    dirs = io.listDir(io.examplesDir);
+  } catch {
+    return [];
+  }
+  return dirs.filter((d) => EXAMPLE_ENTRIES.some((e) => io.isFile(join(io.examplesDir, d, e)))).sort();
+}
+
+/** The script to run: a path, or `--example NAME` -> examples/NAME/train.mjs (or train.js, index.mjs...). */
+export function resolveScript(script: string | undefined, example: string | undefined, io: ResolveIO): string {
+  if (script !== undefined && example !== undefined) {
+    throw new UsageError(`got both a script (${script}) and --example ${example}; give one of them`);
+  }
+  if (example !== undefined) {
+    for (const entry of EXAMPLE_ENTRIES) {
+      const path = join(io.examplesDir, example, entry);
+      if (io.isFile(path)) return path;
+    }
+    const known = knownExamples(io);
+    throw new UsageError(
+      `--example ${JSON.stringify(example)} is not a known example; known: ${known.length > 0 ? known.join(', ') : `(none in ${io.examplesDir})`}`,
+    );
+  }
+  if (script === undefined) {
+    throw new UsageError('no script given; write `dtrain launch --nodes 4 train.mjs` or `dtrain launch --example NAME`');
+  }
+  const path = resolvePath(io.cwd, script);
+  if (!io.isFile(path)) throw new UsageError(`script ${JSON.stringify(script)} not found (looked at ${path}); check the path`);
+  return path;
+}
+
+function timestamp(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+interface Layout {
+  nodes: number;
+  gpus: number[] | null;
+  hosts: HostSlots[];
+}
+
+function layout(raw: LaunchOptionsRaw, io: ResolveIO): Layout {
+  const nodesFlag = raw.nodes === undefined ? undefined : intOption('--nodes', raw.nodes, 1);
+  const gpusFlag = raw.gpus === undefined ? undefined : parseGpuList(raw.gpus);
+  const hostList =
+    raw.hosts !== undefined ? parseHostList(raw.hosts)
+    : raw.hostfile !== undefined ? parseHostfile(readHostfile(raw.hostfile, io), raw.hostfile)
+    : null;
+  if (hostList !== null) {
+    const total = hostList.reduce((s, h) => s + h.slots, 0);
+    const nodes = nodesFlag ?? total;
+    const where = raw.hosts !== undefined ? `--hosts ${raw.hosts}` : `--hostfile ${raw.hostfile}`;
+    if (nodes > total) throw new UsageError(`--nodes ${nodes} does not fit ${where} (${total} slots); lower --nodes or add slots`);
+    const widest = Math.max(...hostList.map((h) => h.slots));
+    if (gpusFlag !== undefined && gpusFlag.length > 0 && widest > gpusFlag.length) {
+      throw new UsageError(`--gpus ${raw.gpus} lists ${gpusFlag.length} GPUs but a host in ${where} has ${widest} slots; list one GPU per slot`);
+    }
+    const remote = hostList.some((h) => !isLocalHost(h.host, [io.hostname]));
+    if (remote && isLocalHost(hostList[0].host, []) ) {
+      throw new UsageError(`rank 0 runs on ${hostList[0].host}, which the other hosts cannot dial; name rank 0's host by a reachable address in ${where}`);
+    }
+    return { nodes, gpus: gpusFlag ?? null, hosts: hostList };
+  }
+  let nodes: number;
+  let gpus: number[];
+  if (gpusFlag !== undefined && gpusFlag.length > 0) {
+    if (nodesFlag !== undefined && nodesFlag !== gpusFlag.length) {
+      throw new UsageError(
+        `--nodes ${nodesFlag} does not match --gpus ${raw.gpus} (${gpusFlag.length} GPUs, one process each); drop --nodes or list ${nodesFlag} GPU ids (repeats share a GPU)`,
+      );
+    }
+    nodes = gpusFlag.length;
+    gpus = gpusFlag;
+  } else {
+    const detected = gpusFlag === undefined ? io.detectGpus() : [];
+    if (detected.length === 0) {
+      if (nodesFlag === undefined) {
+        const why = gpusFlag === undefined ? 'nvidia-smi reports no GPU' : 'with --gpus none';
+        throw new UsageError(`--nodes is required when running on CPU (${why}); write e.g. --nodes 4`);
+      }
+      nodes = nodesFlag;
+      gpus = [];
+    } else {
+      nodes = nodesFlag ?? detected.length;
+      if (nodes > detected.length) {
+        throw new UsageError(
+          `--nodes ${nodes} but nvidia-smi reports ${detected.length} GPUs; lower --nodes, share GPUs with --gpus (e.g. --gpus ${[...detected, ...detected].slice(0, nodes).join(',')}) or use --gpus none`,
+        );
+      }
+      gpus = detected.slice(0, nodes);
+    }
+  }
+  return { nodes, gpus, hosts: [{ host: 'localhost', slots: nodes }] };
+}
+
+function readHostfile(path: string, io: ResolveIO): string {
+  const abs = resolvePath(io.cwd, path);
+  if (!io.isFile(abs)) throw new UsageError(`--hostfile ${JSON.stringify(path)} not found (looked at ${abs}); check the path`);
+  return io.readFile(abs);
+}
+
+function checkTopologyFits(raw: LaunchOptionsRaw, nodes: number, seed: number, io: ResolveIO): void {
+  if (io.checkTopology === undefined) return;
+  try {
+    io.checkTopology(raw.topology, nodes, seed);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new UsageError(`--topology ${raw.topology} with ${nodes} nodes: ${msg}`);
+  }
+}
+
+export function resolveLaunch(
+  script: string | undefined,
+  scriptArgs: string[],
+  raw: LaunchOptionsRaw,
+  io: ResolveIO,
+): ResolvedLaunch {
+  const seed = intOption('--seed', raw.seed, 0);
+  const port = intOption('--port', raw.port, 1, 65535);
+  const timeoutS = secondsOption('--timeout', raw.timeout);
+  const graceS = secondsOption('--grace', raw.grace);
+  const globalAvgPeriod = raw.globalAvgPeriod === undefined ? undefined : intOption('--global-avg-period', raw.globalAvgPeriod, 1);
+  const { nodes, gpus, hosts } = layout(raw, io);
+  const path = resolveScript(script, raw.example, io);
+  checkTopologyFits(raw, nodes, seed, io);
+  const out = raw.out !== undefined ? resolvePath(io.cwd, raw.out) : join(io.cwd, 'runs', `${timestamp(io.now)}-${raw.algorithm}-${raw.topology}`);
+  const options = {
+    algorithm: raw.algorithm,
+    topology: raw.topology,
+    seed,
+    timeoutMs: Math.round(timeoutS * 1000),
+    ...(raw.backend !== undefined ? { backend: raw.backend } : {}),
+    ...(raw.iface !== undefined ? { iface: raw.iface } : {}),
+    ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
+  };
+  const config: LaunchConfig = {
+    script: path,
+    scriptArgs,
+    nodes,
+    gpus,
+    hosts,
+    localNames: [io.hostname],
+    port,
+    jobId: raw.jobId ?? io.randomHex(6),
+    secret: io.randomHex(16),
+    out,
+    cwd: io.cwd,
+    nodeBin: io.nodeBin,
+    remoteNodeBin: 'node',
+    options,
+  };
+  return { config, graceMs: Math.round(graceS * 1000) };
+}

@@ -1,0 +1,132 @@
+/**
+ * Runs a plan: one child per ProcessSpec, each in its own process group
+ * (detached), so stopping a rank also stops whatever it started. The first
+ * rank that exits non-zero or dies by a signal stops the others: SIGTERM to
+ * every group, SIGKILL after the grace period. When every rank has exited,
+ * leftover processes in their groups are killed, so none outlives the job.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { ProcessSpec } from './plan.js';
+import type { StreamName } from './logs.js';
+
+export interface WorkerExit {
+  rank: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be started (e.g. ssh not installed). */
+  error?: string;
+}
+
+export type JobOutcome =
+  | { kind: 'succeeded'; exits: WorkerExit[] }
+  | { kind: 'failed'; failed: WorkerExit; exits: WorkerExit[] }
+  | { kind: 'interrupted'; signal: NodeJS.Signals; exits: WorkerExit[] };
+
+export interface JobOptions {
+  graceMs: number;
+  /** Environment the specs' variables are added to (default: process.env). */
+  baseEnv?: NodeJS.ProcessEnv;
+  onLine(rank: number, stream: StreamName, line: string): void;
+  onSpawn?(rank: number, pid: number): void;
+}
+
+export interface Job {
+  /** Pids of the started ranks (process-group ids too). */
+  readonly pids: readonly number[];
+  /** Stop the whole job on behalf of a signal the launcher received; a second call kills at once. */
+  interrupt(signal: NodeJS.Signals): void;
+  /** SIGKILL every group now, synchronously (for process 'exit'). */
+  killNow(): void;
+  readonly done: Promise<JobOutcome>;
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already empty
+  }
+}
+
+export function isFailure(e: WorkerExit): boolean {
+  return e.error !== undefined || e.signal !== null || e.code !== 0;
+}
+
+export function startJob(specs: readonly ProcessSpec[], options: JobOptions): Job {
+  const baseEnv = options.baseEnv ?? process.env;
+  const exits: (WorkerExit | undefined)[] = specs.map(() => undefined);
+  const children: ChildProcess[] = [];
+  let failure: WorkerExit | null = null;
+  let interruptedBy: NodeJS.Signals | null = null;
+  let stopping = false;
+  let killTimer: NodeJS.Timeout | null = null;
+  let closed = 0;
+  let resolveDone: (o: JobOutcome) => void = () => {};
+  const done = new Promise<JobOutcome>((r) => (resolveDone = r));
+
+  const killAll = (signal: NodeJS.Signals): void => children.forEach((c) => killGroup(c.pid, signal));
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    killAll('SIGTERM');
+    killTimer = setTimeout(() => killAll('SIGKILL'), options.graceMs);
+  };
+  const finish = (): void => {
+    if (killTimer !== null) clearTimeout(killTimer);
+    const all = exits.map((e, rank) => e ?? { rank, code: null, signal: null });
+    if (interruptedBy !== null) resolveDone({ kind: 'interrupted', signal: interruptedBy, exits: all });
+    else if (failure !== null) resolveDone({ kind: 'failed', failed: failure, exits: all });
+    else resolveDone({ kind: 'succeeded', exits: all });
+  };
+  const recordExit = (exit: WorkerExit): void => {
+    if (exits[exit.rank] !== undefined) return;
+    exits[exit.rank] = exit;
+    if (!stopping && isFailure(exit)) {
+      failure = exit;
+      stop();
+    }
+    // Every rank has exited: whatever is left in their groups goes now.
+    if (exits.every((e) => e !== undefined)) killAll('SIGKILL');
+  };
+
+  specs.forEach((spec, i) => {
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: { ...baseEnv, ...spec.env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    if (child.pid !== undefined) options.onSpawn?.(spec.rank, child.pid);
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const input = child[stream];
+      if (input !== null) createInterface({ input, crlfDelay: Infinity }).on('line', (l) => options.onLine(spec.rank, stream, l));
+    }
+    child.on('error', (err) => recordExit({ rank: i, code: null, signal: null, error: err.message }));
+    child.on('exit', (code, signal) => recordExit({ rank: i, code, signal }));
+    child.on('close', () => {
+      closed += 1;
+      if (closed === specs.length) finish();
+    });
+  });
+
+  return {
+    pids: children.map((c) => c.pid).filter((p): p is number => p !== undefined),
+    interrupt(signal) {
+      if (interruptedBy === null && failure === null) interruptedBy = signal;
+      if (stopping) killAll('SIGKILL'); // a second Ctrl-C does not wait for the grace period
+      else stop();
+    },
+    killNow: () => killAll('SIGKILL'),
+    done,
+  };
+}
+
+/** "rank 2 exited with code 3" / "rank 1 was killed by SIGKILL" / "rank 0 could not start: ...". */
+export function describeExit(e: WorkerExit): string {
+  if (e.error !== undefined) return `rank ${e.rank} could not start: ${e.error}`;
+  if (e.signal !== null) return `rank ${e.rank} was killed by ${e.signal}`;
+  return `rank ${e.rank} exited with code ${e.code}`;
+}

@@ -1,0 +1,25 @@
+/**
+ * Gossip-PGA, gossip SGD with periodic global averaging (Chen, Yuan et al.,
+ * ICML 2021, cited in seeds 001-003), and Local SGD, its gossip-free limit:
+ *
+ *   x_i(k+1/2) = x_i(k) - gamma grad F(x_i(k); xi_i(k))
+ *   x_i(k+1)   = (1/n) sum_j x_j(k+1/2)           if (k+1) mod H = 0   (allreduce)
+ *              = sum_j w_ij(k) x_j(k+1/2)          otherwise           (pga: gossip)
+ *              = x_i(k+1/2)                        otherwise           (local-sgd)
+ *
+ * H = globalAvgPeriod. With H = 1 both are PSGD by parameter averaging; with
+ * plain SGD from identical starts that equals PSGD by gradient averaging.
+ * Same momentum and multi-gossip options as DSGD (dsgd.ts).
+ */
+import { createAdaptThenCombine } from './dsgd.js';
+import type { Algorithm, AlgorithmSetup } from './types.js';
+
+export function createPga(setup: AlgorithmSetup): Algorithm {
+  const H = setup.options.globalAvgPeriod;
+  return createAdaptThenCombine('pga', setup, (k) => ((k + 1) % H === 0 ? 'global' : 'gossip'));
+}
+
+export function createLocalSgd(setup: AlgorithmSetup): Algorithm {
+  const H = setup.options.globalAvgPeriod;
+  return createAdaptThenCombine('local-sgd', setup, (k) => ((k + 1) % H === 0 ? 'global' : 'none'));
+}

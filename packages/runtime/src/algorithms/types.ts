@@ -1,0 +1,77 @@
+/**
+ * What an algorithm is: a small strategy object that, given the local
+ * gradient at the model's current parameters, updates the model through the
+ * user's optimizer and the communicator. Algorithms see the model only as a
+ * flat vector (LocalModel) and the network only as GossipComm, so they run
+ * unchanged over ZeroMQ, in memory, or on one process.
+ */
+import type { ExchangeResult } from '../comm/exchange.js';
+
+/** Names chosen by the user (`--algorithm`, DTRAIN_ALGORITHM). */
+export type AlgorithmName =
+  | 'psgd'
+  | 'dsgd'
+  | 'pga'
+  | 'local-sgd'
+  | 'gradient-tracking'
+  | 'exact-diffusion'
+  | 'push-sum';
+
+/** Options shared by the algorithms; each reads only those it documents. */
+export interface AlgorithmOptions {
+  /** Gossip rounds per iteration (multi-gossip): x <- W^R x. Gossip algorithms only; default 1. */
+  rounds?: number;
+  /** pga, local-sgd: an exact global average every this many iterations. */
+  globalAvgPeriod?: number;
+  /** dsgd, pga: local heavy-ball momentum beta in [0, 1) applied before the user's optimizer; default 0. */
+  momentum?: number;
+}
+
+/** The model as the algorithms see it: one flat float32 vector and the user's optimizer. */
+export interface LocalModel {
+  /** Number of trainable parameters. */
+  readonly size: number;
+  /** Copy the model's parameters into `out` (no aliasing). */
+  read(out: Float32Array): void;
+  /** Set the model's parameters from `x` (copied). */
+  write(x: Float32Array): void;
+  /**
+   * One step of the user's optimizer along `direction` (used as the
+   * gradient). With tf.train.sgd(lr) this is x <- x - lr * direction.
+   */
+  apply(direction: Float32Array): void;
+}
+
+/** The communication an algorithm may use, with the schedule and rounds already bound. */
+export interface GossipComm {
+  readonly rank: number;
+  readonly size: number;
+  /** x <- W(k)^R x in place (partial averaging); mixes a push-sum weight alongside when given. */
+  exchange(x: Float32Array, iteration: number, weight?: number): Promise<ExchangeResult>;
+  /** x <- (1/n) sum_i x_i in place, identical bits on every rank. */
+  allreduceMean(x: Float32Array, iteration: number): Promise<void>;
+}
+
+/** What an algorithm carries from one iteration to the next (saved in checkpoints). */
+export interface AlgorithmState {
+  vectors: Record<string, Float32Array>;
+  scalars: Record<string, number>;
+}
+
+export interface Algorithm {
+  readonly name: AlgorithmName;
+  /**
+   * Iteration k, given the local (stochastic) gradient `g` evaluated at the
+   * model's current parameters. Leaves the model at x(k+1).
+   */
+  step(k: number, g: Float32Array, model: LocalModel, comm: GossipComm): Promise<void>;
+  state(): AlgorithmState;
+  restore(state: AlgorithmState): void;
+}
+
+/** What an algorithm's constructor receives. */
+export interface AlgorithmSetup {
+  /** Number of parameters. */
+  size: number;
+  options: Required<AlgorithmOptions>;
+}

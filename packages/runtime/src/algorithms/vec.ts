@@ -1,0 +1,32 @@
+/** Small in-place vector helpers for the algorithms (plain loops, no allocation). */
+import { CheckpointError } from '../errors.js';
+import type { AlgorithmState } from './types.js';
+
+/** out <- a + s * b */
+export function axpy(out: Float32Array, a: Float32Array, s: number, b: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] + s * b[i];
+}
+
+export function scale(out: Float32Array, a: Float32Array, s: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] * s;
+}
+
+/** A state vector of the expected length, or a CheckpointError naming what is wrong. */
+export function stateVector(state: AlgorithmState, key: string, length: number, algorithm: string): Float32Array {
+  const v = state.vectors[key];
+  if (v === undefined || v.length !== length) {
+    throw new CheckpointError(
+      'E_CHECKPOINT_MISMATCH',
+      `${algorithm} state '${key}' has ${v === undefined ? 'no vector' : `${v.length} floats`}, expected ${length}; the checkpoint is from another algorithm or model`,
+    );
+  }
+  return v;
+}
+
+export function stateScalar(state: AlgorithmState, key: string, algorithm: string): number {
+  const v = state.scalars[key];
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new CheckpointError('E_CHECKPOINT_MISMATCH', `${algorithm} state has no scalar '${key}'; the checkpoint is from another algorithm`);
+  }
+  return v;
+}

@@ -1,0 +1,111 @@
+/**
+ * One rank of `dtrain bench comm`: times a communicator operation
+ * (neighbour exchange or ring allreduce) on a vector of `floats` float32,
+ * and in the same run the same traffic over plain sockets read straight
+ * into preallocated buffers (raw-mesh.ts). For allreduce it also measures
+ * the raw ring-shift bandwidth and the raw small-message latency that the
+ * alpha-beta optimum is computed from.
+ *
+ * Every timed iteration starts after a barrier; the launcher takes the
+ * slowest rank per iteration and the median over iterations.
+ */
+import { createSchedule, type RankStep } from '@dtrain/topology';
+import { Communicator } from '../comm/communicator.js';
+import { closeSoon, openTransport } from './connect.js';
+import { RawMesh } from './raw-mesh.js';
+import { emit, fail, intParam, readParams, stringParam } from './worker-io.js';
+
+const PING_REPS = 200;
+
+async function main(): Promise<void> {
+  const params = readParams();
+  const floats = intParam(params, 'floats', 1);
+  const iters = intParam(params, 'iters', 1, 5);
+  const warmup = intParam(params, 'warmup', 0, 1);
+  const timeoutMs = intParam(params, 'timeoutMs', 1, 60_000);
+  const op = stringParam(params, 'op', ['exchange', 'allreduce'] as const);
+  const topology = stringParam(params, 'topology', undefined, 'ring');
+  const protocol = stringParam(params, 'transport', ['tcp', 'ipc'] as const, 'tcp');
+  const chunkFloats = params.chunkFloats === undefined ? undefined : intParam(params, 'chunkFloats', 1);
+  const lanes = params.lanes === undefined ? undefined : intParam(params, 'lanes', 1);
+
+  const transport = await openTransport(protocol, timeoutMs);
+  const { rank, size } = transport;
+  try {
+    const comm = new Communicator(transport, { timeoutMs, chunkFloats, lanes });
+    const schedule = createSchedule(topology, size, {});
+    const x = new Float32Array(floats);
+    for (let i = 0; i < floats; i++) x[i] = ((i * 7 + rank * 13) % 101) / 101;
+    const bytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    const ring: RankStep = {
+      sendTo: [(rank + 1) % size],
+      sendWeights: [1],
+      recvFrom: [(rank - 1 + size) % size],
+      recvWeights: [1],
+      selfWeight: 0,
+    };
+    const stepAt = (k: number): RankStep => (op === 'exchange' ? schedule.at(k, rank) : ring);
+
+    const mesh = await RawMesh.open(comm, protocol, process.env.DTRAIN_JOB_ID ?? 'bench');
+    const inbufs: Uint8Array[] = [];
+    const rawMs: number[] = [];
+    for (let i = 0; i < warmup + iters; i++) {
+      const step = stepAt(i);
+      while (inbufs.length < step.recvFrom.length) inbufs.push(new Uint8Array(bytes.length));
+      const expects = step.recvFrom.map((p, t) => mesh.expect(p, inbufs[t]));
+      await comm.barrier();
+      const t0 = performance.now();
+      await Promise.all([...step.sendTo.map((p) => mesh.send(p, bytes)), ...expects]);
+      if (i >= warmup) rawMs.push(performance.now() - t0);
+    }
+    inbufs.length = 0;
+
+    let rttUs: number | null = null;
+    if (op === 'allreduce' && size > 1) rttUs = await pingPong(mesh, comm);
+    mesh.close();
+
+    const opMs: number[] = [];
+    for (let i = 0; i < warmup + iters; i++) {
+      await comm.barrier();
+      const t0 = performance.now();
+      if (op === 'exchange') await comm.exchange(x, schedule, i);
+      else await comm.allreduce(x, { op: 'mean' });
+      if (i >= warmup) opMs.push(performance.now() - t0);
+    }
+    await comm.barrier();
+    emit({ type: 'result', rank, opMs, rawMs, rttUs });
+  } catch (err) {
+    fail(rank, err);
+  }
+  await closeSoon(transport);
+}
+
+/** Median round trip of a 4-byte message between ranks 0 and 1, in microseconds (others wait). */
+async function pingPong(mesh: RawMesh, comm: Communicator): Promise<number | null> {
+  const rank = comm.rank;
+  const msg = new Uint8Array(4);
+  const got = new Uint8Array(4);
+  const samples: number[] = [];
+  await comm.barrier();
+  if (rank <= 1) {
+    const peer = 1 - rank;
+    for (let i = 0; i < PING_REPS; i++) {
+      const t0 = performance.now();
+      if (rank === 0) {
+        const back = mesh.expect(peer, got);
+        await mesh.send(peer, msg);
+        await back;
+      } else {
+        await mesh.expect(peer, got);
+        await mesh.send(peer, msg);
+      }
+      samples.push((performance.now() - t0) * 1000);
+    }
+  }
+  await comm.barrier();
+  if (rank !== 0) return null;
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+main().catch((err: unknown) => fail(Number(process.env.DTRAIN_RANK ?? -1), err));

@@ -1,0 +1,34 @@
+export {
+  decideBackend,
+  probeBackends,
+  probeCuda,
+  BACKEND_CHOICES,
+  CANDIDATE_PACKAGE,
+  type BackendCandidate,
+  type BackendChoice,
+  type BackendDecision,
+  type BackendProbe,
+  type CudaProbe,
+  type PackageProbe,
+  type ProbeHost,
+  type SkippedBackend,
+  type TfBackendName,
+} from './probe.js';
+export { selectBackend, type BackendReport, type SelectBackendOptions } from './backend.js';
+export {
+  conv2dFilterGradient,
+  conv2dFilterKernel,
+  convGradientActive,
+  installConvGradient,
+  CONV_GRADIENT_BACKENDS,
+} from './conv-grad.js';
+export {
+  createParamVector,
+  paramCount,
+  paramLayout,
+  readParams,
+  trainableVariables,
+  writeParams,
+  type ParamLayout,
+  type ParamSource,
+} from './params.js';

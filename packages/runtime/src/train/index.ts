@@ -1,0 +1,20 @@
+export { init, type InitOptions } from './init.js';
+export { Session, createSession, type SessionOptions, type EvaluateOptions } from './session.js';
+export { DistributedOptimizer, type WrapOptions, type StepStats, type OptimizerSnapshot } from './optimizer.js';
+export { TfLocalModel } from './local-model.js';
+export { TimedGossip } from './gossip.js';
+export type { FitData, FitOptions, FitResult } from './fit.js';
+export { BatchStream, iidShard, type Batch } from './batches.js';
+export { accuracy, consensus, crossEntropy } from './evaluate.js';
+export { createLogger, silentLogger, RunTotals, type EvalRecord } from './metrics.js';
+export { gatherSummary, writeSummary, type RunSummary, type RankSummary } from './summary.js';
+export {
+  checkpointDir,
+  listCheckpoints,
+  loadCheckpoint,
+  saveCheckpoint,
+  CHECKPOINTS_KEPT,
+  type Checkpoint,
+  type CheckpointMeta,
+} from './checkpoint.js';
+export { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_LOG_EVERY, DEFAULT_TOPOLOGY } from './constants.js';

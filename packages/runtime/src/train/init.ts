@@ -1,0 +1,125 @@
+/**
+ * `init()`: the one call a training script makes. It reads the environment
+ * contract (env.ts; a plain `node train.mjs` without it runs as rank 0 of
+ * 1), selects the TensorFlow.js backend, connects the ZeroMQ transport,
+ * and returns a Session with the communicator, the schedule and the
+ * validated algorithm. Values set by the launcher (DTRAIN_ALGORITHM,
+ * DTRAIN_TOPOLOGY, ...) take precedence over those passed here, which are
+ * the script's defaults; so one script runs unchanged under any
+ * `dtrain launch --algorithm A --topology T`.
+ */
+import { createSchedule } from '@dtrain/topology';
+import { algorithmSpec, validateAlgorithm } from '../algorithms/registry.js';
+import type { AlgorithmOptions } from '../algorithms/types.js';
+import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
+import { readWorkerEnv, type WorkerEnv } from '../env.js';
+import { selectBackend } from '../tf/backend.js';
+import type { BackendChoice } from '../tf/probe.js';
+import { BACKEND_CHOICES } from '../tf/probe.js';
+import { connectZmqTransport } from '../transport/connect.js';
+import { createMemoryNetwork } from '../transport/memory.js';
+import type { Logger } from 'pino';
+import { BackendError } from '../errors.js';
+import { DEFAULT_TOPOLOGY } from './constants.js';
+import { createLogger } from './metrics.js';
+import { Session } from './session.js';
+
+export interface InitOptions extends AlgorithmOptions {
+  /** Script defaults, overridden by DTRAIN_ALGORITHM / DTRAIN_TOPOLOGY / ... when set. */
+  algorithm?: string;
+  topology?: string;
+  backend?: BackendChoice;
+  seed?: number;
+  out?: string;
+  /** Receive / rendezvous timeout in ms. */
+  timeoutMs?: number;
+  /** 'tcp' (default) or 'ipc' (every rank on this host). */
+  protocol?: 'tcp' | 'ipc';
+  /** A pino logger; default: NDJSON on stdout with the rank in every line. */
+  logger?: Logger;
+  /** The environment to read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const ENGINE_VARS = ['DTRAIN_RANK', 'RANK', 'SLURM_PROCID', 'JOB_COMPLETION_INDEX'];
+
+/** The worker contract, or undefined when no launcher set one (a plain single-process run). */
+function workerEnv(env: NodeJS.ProcessEnv): WorkerEnv | undefined {
+  if (ENGINE_VARS.every((v) => env[v] === undefined || env[v]?.trim() === '')) return undefined;
+  return readWorkerEnv(env);
+}
+
+function backendChoice(raw: string | undefined): BackendChoice {
+  const b = raw ?? 'auto';
+  if (!(BACKEND_CHOICES as readonly string[]).includes(b)) {
+    throw new BackendError('E_BACKEND_UNKNOWN', `unknown backend '${b}'; choose one of ${BACKEND_CHOICES.join(', ')}`);
+  }
+  return b as BackendChoice;
+}
+
+/**
+ * Algorithm options: the launcher's (DTRAIN_GLOBAL_AVG_PERIOD) are explicit
+ * and refused when the algorithm does not read them; the script's are
+ * defaults kept only for the algorithms that read them, so a script that
+ * sets momentum still runs under --algorithm psgd.
+ */
+function algorithmOptions(name: string, script: AlgorithmOptions, fromEnv: AlgorithmOptions, logger: Logger): AlgorithmOptions {
+  let reads: readonly string[] = [];
+  try {
+    reads = algorithmSpec(name).options;
+  } catch {
+    return { ...script, ...fromEnv }; // unknown name: the session refuses it with the list of names
+  }
+  const kept: AlgorithmOptions = {};
+  for (const key of ['rounds', 'globalAvgPeriod', 'momentum'] as const) {
+    if (script[key] === undefined) continue;
+    if (reads.includes(key)) kept[key] = script[key];
+    else logger.info({ kind: 'option-ignored', option: key, algorithm: name }, `${name} does not use ${key}; ignored`);
+  }
+  return { ...kept, ...fromEnv };
+}
+
+export async function init(options: InitOptions = {}): Promise<Session> {
+  const env = options.env ?? process.env;
+  const we = workerEnv(env);
+  const run = we?.options ?? {};
+  const rank = we?.rank ?? 0;
+  const size = we?.worldSize ?? 1;
+  const logger = options.logger ?? createLogger(rank);
+  const algorithm = run.algorithm ?? options.algorithm ?? DEFAULT_ALGORITHM;
+  const topology = run.topology ?? options.topology ?? DEFAULT_TOPOLOGY;
+  const seed = run.seed ?? options.seed ?? 0;
+  const out = run.out ?? options.out;
+  const timeoutMs = run.timeoutMs ?? options.timeoutMs;
+  const algOptions = algorithmOptions(
+    algorithm,
+    { rounds: options.rounds, globalAvgPeriod: options.globalAvgPeriod, momentum: options.momentum },
+    run.globalAvgPeriod !== undefined ? { globalAvgPeriod: run.globalAvgPeriod } : {},
+    logger,
+  );
+  // Refuse an invalid algorithm/topology pair before any backend or network work.
+  const schedule = createSchedule(topology, size, { seed });
+  validateAlgorithm(algorithm, schedule, algOptions);
+  const report = await selectBackend(backendChoice(run.backend ?? options.backend), (msg) => logger.info({ kind: 'backend' }, msg));
+  const transport =
+    we === undefined || size === 1
+      ? createMemoryNetwork(1, timeoutMs === undefined ? {} : { timeoutMs })[0]
+      : await connectZmqTransport({
+          rank,
+          size,
+          rendezvous: `${we.rendezvous.host.includes(':') ? `[${we.rendezvous.host}]` : we.rendezvous.host}:${we.rendezvous.port}`,
+          jobId: we.jobId,
+          secret: we.secret,
+          iface: run.iface,
+          protocol: options.protocol,
+          timeoutMs,
+        });
+  try {
+    const session = new Session({ transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions });
+    logger.info({ kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed }, 'ready');
+    return session;
+  } catch (err) {
+    await transport.close();
+    throw err;
+  }
+}

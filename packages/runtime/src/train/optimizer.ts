@@ -1,0 +1,150 @@
+/**
+ * The user-facing optimizer wrapper (what `session.wrap(model, tf.train.sgd(lr))`
+ * returns), in the manner of Horovod's / BlueFog's distributed optimizers:
+ * the user keeps their model and their tfjs optimizer; `step(lossFn)`
+ * computes the local gradient, and the chosen algorithm combines the
+ * optimizer's local step with communication.
+ *
+ * Before the first step every rank takes rank 0's parameters (broadcast),
+ * so all ranks start identical, unless restored from a checkpoint.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Algorithm, AlgorithmState } from '../algorithms/types.js';
+import { TrainError } from '../errors.js';
+import type { ParamSource } from '../tf/params.js';
+import type { TimedGossip } from './gossip.js';
+import { TfLocalModel } from './local-model.js';
+import { RunTotals } from './metrics.js';
+
+export interface WrapOptions {
+  /** Broadcast rank 0's parameters before the first step (default true). */
+  syncInitial?: boolean;
+}
+
+/** What one step measured. */
+export interface StepStats {
+  /** The iteration just completed (0-based). */
+  iteration: number;
+  /** Local loss at the parameters the gradient was taken at. */
+  loss: number;
+  /** Wall seconds of the whole step. */
+  seconds: number;
+  /** Seconds of gradient computation and local updates (step minus communication). */
+  computeSeconds: number;
+  /** Seconds inside communicator operations. */
+  commSeconds: number;
+  /** Bytes this rank sent during the step. */
+  bytesSent: number;
+}
+
+/** Everything a checkpoint needs from the optimizer (model parameters, algorithm and tfjs optimizer state). */
+export interface OptimizerSnapshot {
+  /** Iterations completed. */
+  iteration: number;
+  params: Float32Array;
+  algorithm: AlgorithmState;
+  /** The tfjs optimizer's weights (optimizer.getWeights()), in order. */
+  optimizer: { name: string; shape: number[]; values: Float32Array }[];
+}
+
+export class DistributedOptimizer {
+  readonly local: TfLocalModel;
+  /** Totals of the steps taken by this process (for summary.json). */
+  readonly totals = new RunTotals();
+  /** performance.now() at the first step of this process, if any. */
+  startedAt: number | undefined;
+  private k = 0;
+  private synced: boolean;
+  private readonly grad: Float32Array;
+
+  constructor(
+    src: ParamSource,
+    readonly optimizer: tf.Optimizer,
+    readonly algorithm: Algorithm,
+    private readonly gossip: TimedGossip,
+    private readonly bytesSent: () => number,
+    options: WrapOptions = {},
+  ) {
+    this.local = new TfLocalModel(src, optimizer);
+    this.grad = new Float32Array(this.local.size);
+    this.synced = options.syncInitial === false;
+  }
+
+  /** Iterations completed so far (the next step's iteration). */
+  get iteration(): number {
+    return this.k;
+  }
+
+  /** Number of trainable parameters. */
+  get size(): number {
+    return this.local.size;
+  }
+
+  /** Broadcast rank 0's parameters to every rank (done by the first step when not called). */
+  async sync(): Promise<void> {
+    if (this.synced) return;
+    const x = new Float32Array(this.local.size);
+    this.local.read(x);
+    await this.gossip.timed(() => this.gossip.comm.broadcast(x, 0, { iteration: this.k }));
+    this.local.write(x);
+    this.synced = true;
+  }
+
+  /**
+   * One iteration: the gradient of `lossFn` (a function returning a scalar
+   * tf loss of the wrapped variables) at the current parameters, then the
+   * algorithm's local step(s) and communication.
+   */
+  async step(lossFn: () => tf.Scalar): Promise<StepStats> {
+    await this.sync();
+    const t0 = performance.now();
+    this.startedAt ??= t0;
+    const b0 = this.bytesSent();
+    this.gossip.take();
+    const loss = this.local.gradient(lossFn, this.grad);
+    if (!Number.isFinite(loss)) {
+      throw new TrainError('E_TRAIN_STATE', `rank ${this.gossip.rank}: the loss is ${loss} at iteration ${this.k}; lower the learning rate`);
+    }
+    await this.algorithm.step(this.k, this.grad, this.local, this.gossip);
+    const seconds = (performance.now() - t0) / 1000;
+    const commSeconds = this.gossip.take();
+    const stats: StepStats = {
+      iteration: this.k,
+      loss,
+      seconds,
+      computeSeconds: Math.max(0, seconds - commSeconds),
+      commSeconds,
+      bytesSent: this.bytesSent() - b0,
+    };
+    this.k += 1;
+    this.totals.add(stats);
+    return stats;
+  }
+
+  /** A copy of the current local parameters. */
+  params(): Float32Array {
+    const x = new Float32Array(this.local.size);
+    this.local.read(x);
+    return x;
+  }
+
+  async snapshot(): Promise<OptimizerSnapshot> {
+    const weights = await this.optimizer.getWeights();
+    const optimizer = weights.map((w) => ({ name: w.name, shape: [...w.tensor.shape], values: Float32Array.from(w.tensor.dataSync()) }));
+    return { iteration: this.k, params: this.params(), algorithm: this.algorithm.state(), optimizer };
+  }
+
+  /** Continue from a snapshot: parameters, algorithm state, optimizer weights and iteration. */
+  async restore(s: OptimizerSnapshot): Promise<void> {
+    if (s.params.length !== this.local.size) {
+      throw new TrainError('E_TRAIN_STATE', `snapshot has ${s.params.length} parameters, the model ${this.local.size}; restore into the same model definition`);
+    }
+    this.local.write(s.params);
+    this.algorithm.restore(s.algorithm);
+    const tensors = s.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.values.slice(), w.shape, 'float32') }));
+    await this.optimizer.setWeights(tensors);
+    for (const t of tensors) t.tensor.dispose();
+    this.k = s.iteration;
+    this.synced = true;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * A training session: one rank's view of a job (transport, communicator,
+ * schedule, validated algorithm, logger, output directory). `init()`
+ * (init.ts) builds one from the environment; `createSession` builds one from
+ * any Transport (the in-memory network in tests).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { createSchedule, type Schedule, type TopologyOptions } from '@dtrain/topology';
+import type { Logger } from 'pino';
+import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
+import { validateAlgorithm, type AlgorithmSpec } from '../algorithms/registry.js';
+import type { AlgorithmOptions } from '../algorithms/types.js';
+import { Communicator, type CommunicatorOptions } from '../comm/communicator.js';
+import type { Dataset } from '../data/dataset.js';
+import { TrainError } from '../errors.js';
+import { paramCount, type ParamSource } from '../tf/params.js';
+import type { Transport } from '../transport/types.js';
+import { DEFAULT_TOPOLOGY } from './constants.js';
+import { accuracy, consensus } from './evaluate.js';
+import { runFit, type FitData, type FitOptions, type FitResult } from './fit.js';
+import { TimedGossip } from './gossip.js';
+import { logEval, silentLogger, type EvalRecord } from './metrics.js';
+import { DistributedOptimizer, type WrapOptions } from './optimizer.js';
+import { gatherSummary, writeSummary, type RunSummary } from './summary.js';
+
+export interface SessionOptions {
+  /** A connected transport; the session closes it on close(). */
+  transport: Transport;
+  /** Algorithm name (default dsgd). */
+  algorithm?: string;
+  /** Topology name for createSchedule (default ring); ignored when `schedule` is given. */
+  topology?: string;
+  topologyOptions?: TopologyOptions;
+  schedule?: Schedule;
+  algorithmOptions?: AlgorithmOptions;
+  /** Seed shared by every rank: schedules, data order (default 0). */
+  seed?: number;
+  /** Output directory: summary.json and checkpoints/ (none: nothing is written). */
+  out?: string;
+  /** Backend name, recorded in summary.json. */
+  backend?: string;
+  /** A pino logger (default: silent). */
+  logger?: Logger;
+  communicator?: CommunicatorOptions;
+}
+
+/** What `evaluate` needs beyond the optimizer. */
+export interface EvaluateOptions {
+  /** A Layers model to measure accuracy with (its weights are the wrapped ones). */
+  model?: tf.LayersModel;
+  test?: Dataset;
+  /** Evaluate on at most this many test samples. */
+  limit?: number;
+}
+
+export class Session {
+  readonly rank: number;
+  readonly size: number;
+  readonly comm: Communicator;
+  readonly schedule: Schedule;
+  readonly spec: AlgorithmSpec;
+  readonly algorithmOptions: Required<AlgorithmOptions>;
+  readonly topology: string;
+  readonly seed: number;
+  readonly out: string | undefined;
+  readonly backend: string;
+  readonly logger: Logger;
+  readonly transport: Transport;
+  private wrapped: DistributedOptimizer | undefined;
+  private closed = false;
+
+  constructor(options: SessionOptions) {
+    this.transport = options.transport;
+    this.rank = options.transport.rank;
+    this.size = options.transport.size;
+    this.seed = options.seed ?? 0;
+    this.schedule = options.schedule ?? createSchedule(options.topology ?? DEFAULT_TOPOLOGY, this.size, { seed: this.seed, ...options.topologyOptions });
+    this.topology = this.schedule.name;
+    if (this.schedule.nodes !== this.size) {
+      throw new TrainError('E_TRAIN_OPTION', `schedule ${this.schedule.name} has ${this.schedule.nodes} nodes but the job has ${this.size} ranks; build it with nodes = ${this.size}`);
+    }
+    const v = validateAlgorithm(options.algorithm ?? DEFAULT_ALGORITHM, this.schedule, options.algorithmOptions ?? {});
+    this.spec = v.spec;
+    this.algorithmOptions = v.options;
+    this.comm = new Communicator(this.transport, options.communicator ?? { timeoutMs: this.transport.timeoutMs });
+    this.out = options.out;
+    this.backend = options.backend ?? 'unknown';
+    this.logger = options.logger ?? silentLogger();
+  }
+
+  get algorithm(): string {
+    return this.spec.name;
+  }
+
+  /**
+   * Wrap the user's model (or variables) and tfjs optimizer. Every rank
+   * takes rank 0's parameters before the first step. One model per session.
+   */
+  wrap(model: ParamSource, optimizer: tf.Optimizer, options: WrapOptions = {}): DistributedOptimizer {
+    if (this.wrapped !== undefined) {
+      throw new TrainError('E_TRAIN_STATE', 'this session already wraps a model; use one session per model');
+    }
+    const algorithm = this.spec.create({ size: paramCount(model), options: this.algorithmOptions });
+    const gossip = new TimedGossip(this.comm, this.schedule, this.algorithmOptions.rounds);
+    const opt = new DistributedOptimizer(model, optimizer, algorithm, gossip, () => this.transport.stats().bytesSent, options);
+    this.wrapped = opt;
+    return opt;
+  }
+
+  /** Train a Layers model on a labelled dataset (see FitOptions); writes summary.json at the end. */
+  async fit(model: tf.LayersModel, data: FitData, options: FitOptions = {}): Promise<FitResult> {
+    return runFit(this, model, data, options);
+  }
+
+  /**
+   * Collective: accuracy of the local and of the average model on `test`,
+   * and the consensus distance. Every rank must call it at the same step.
+   */
+  async evaluate(opt: DistributedOptimizer, options: EvaluateOptions = {}): Promise<EvalRecord> {
+    const x = opt.params();
+    const { average, distance } = await consensus(this.comm, x, opt.iteration);
+    let localAccuracy: number | null = null;
+    let averageAccuracy: number | null = null;
+    if (options.model !== undefined && options.test !== undefined) {
+      localAccuracy = accuracy(options.model, options.test, options.limit);
+      opt.local.write(average);
+      try {
+        averageAccuracy = accuracy(options.model, options.test, options.limit);
+      } finally {
+        opt.local.write(x);
+      }
+    }
+    const record: EvalRecord = { step: opt.iteration, localAccuracy, averageAccuracy, consensusDistance: distance };
+    logEval(this.logger, record);
+    return record;
+  }
+
+  /**
+   * Collective: evaluate, gather every rank's figures and (rank 0, when an
+   * output directory is set) write summary.json. Returns the summary on every rank.
+   */
+  async summarize(opt: DistributedOptimizer, options: EvaluateOptions & { extra?: Record<string, unknown>; last?: EvalRecord } = {}): Promise<RunSummary> {
+    const end = options.last?.step === opt.iteration ? options.last : await this.evaluate(opt, options);
+    const summary = await gatherSummary(
+      this.comm,
+      opt,
+      { algorithm: this.algorithm, topology: this.topology, backend: this.backend, seed: this.seed },
+      end,
+      { ...options.extra },
+    );
+    if (this.rank === 0 && this.out !== undefined) {
+      const file = writeSummary(this.out, summary);
+      this.logger.info({ kind: 'summary', file, finalAccuracy: summary.finalAccuracy, finalLoss: summary.finalLoss }, 'summary written');
+    }
+    return summary;
+  }
+
+  /** Close the transport (idempotent). No communication: safe after an error. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.transport.close();
+  }
+}
+
+/** A session over any transport; refuses an invalid algorithm/topology pair (AlgorithmError) before any training. */
+export function createSession(options: SessionOptions): Session {
+  return new Session(options);
+}

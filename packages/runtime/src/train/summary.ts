@@ -1,0 +1,101 @@
+/**
+ * summary.json: one record for the run, written by rank 0 into the output
+ * directory. Per-rank figures are gathered from every rank (allgather) and
+ * kept in `ranks`.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Communicator } from '../comm/communicator.js';
+import type { DistributedOptimizer } from './optimizer.js';
+
+export interface RankSummary {
+  rank: number;
+  steps: number;
+  meanStepSeconds: number;
+  meanCommSeconds: number;
+  bytesSent: number;
+  localAccuracy: number | null;
+  finalLoss: number | null;
+}
+
+export interface RunSummary {
+  algorithm: string;
+  topology: string;
+  nodes: number;
+  backend: string;
+  seed: number;
+  /** Iterations completed (including those before a resume). */
+  steps: number;
+  /** Slowest rank's seconds from its first step to the summary. */
+  wallClockSeconds: number;
+  /** Means over ranks of the per-step means. */
+  meanStepSeconds: number;
+  meanCommSeconds: number;
+  meanComputeSeconds: number;
+  /** Mean over ranks of the mean training loss over the last steps. */
+  finalLoss: number | null;
+  /** Test accuracy of the average model (null without test data). */
+  finalAccuracy: number | null;
+  /** Mean over ranks of the local models' test accuracy. */
+  finalLocalAccuracy: number | null;
+  /** (1/n) sum_i ||x_i - xbar||^2 at the end. */
+  consensusDistance: number;
+  ranks: RankSummary[];
+  /** Anything the caller adds (e.g. batchSize, learningRate). */
+  [extra: string]: unknown;
+}
+
+const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+function mean(values: number[]): number {
+  const ok = values.filter(Number.isFinite);
+  return ok.length === 0 ? Number.NaN : ok.reduce((a, b) => a + b, 0) / ok.length;
+}
+
+/** Gather every rank's figures (collective) and build the summary; every rank gets it. */
+export async function gatherSummary(
+  comm: Communicator,
+  opt: DistributedOptimizer,
+  base: { algorithm: string; topology: string; backend: string; seed: number },
+  end: { localAccuracy: number | null; averageAccuracy: number | null; consensusDistance: number },
+  extra: Record<string, unknown> = {},
+): Promise<RunSummary> {
+  const t = opt.totals;
+  const wall = opt.startedAt === undefined ? 0 : (performance.now() - opt.startedAt) / 1000;
+  const mine = [opt.iteration, wall, t.mean(t.seconds), t.mean(t.commSeconds), t.mean(t.computeSeconds), t.bytesSent, t.recentLoss(), end.localAccuracy ?? Number.NaN];
+  const all = await comm.allgather(mine, { iteration: opt.iteration });
+  const col = (i: number): number[] => all.map((r) => r[i]);
+  return {
+    ...base,
+    nodes: comm.size,
+    steps: opt.iteration,
+    wallClockSeconds: Math.max(...col(1)),
+    meanStepSeconds: mean(col(2)),
+    meanCommSeconds: mean(col(3)),
+    meanComputeSeconds: mean(col(4)),
+    finalLoss: orNull(mean(col(6))),
+    finalAccuracy: end.averageAccuracy,
+    finalLocalAccuracy: orNull(mean(col(7))),
+    consensusDistance: end.consensusDistance,
+    ...extra,
+    ranks: all.map((r, rank) => ({
+      rank,
+      steps: r[0],
+      meanStepSeconds: r[2],
+      meanCommSeconds: r[3],
+      bytesSent: r[5],
+      localAccuracy: orNull(r[7]),
+      finalLoss: orNull(r[6]),
+    })),
+  };
+}
+
+/** Write OUT/summary.json atomically; returns its path. */
+export function writeSummary(out: string, summary: RunSummary): string {
+  mkdirSync(out, { recursive: true });
+  const file = join(out, 'summary.json');
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(summary, null, 2)}\n`);
+  renameSync(tmp, file);
+  return file;
+}

@@ -1,0 +1,21 @@
+/** Transport defaults, in one place. */
+
+/** Default wait for a receive, a send's acknowledgement or a peer check. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Largest body accepted, in float32 elements (1 GiB). */
+export const DEFAULT_MAX_ELEMENTS = 2 ** 28;
+/** Largest encoded header accepted, in bytes. */
+export const MAX_HEADER_BYTES = 512;
+/** Bytes of the truncated HMAC-SHA256 that authenticates a header. */
+export const MAC_BYTES = 16;
+/** Unacknowledged body bytes allowed in flight to one peer before send() waits. */
+export const DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024;
+/** How long a dropped connection may stay down before its peer counts as lost. */
+export const DEFAULT_LOST_GRACE_MS = 500;
+/** Socket linger on close, in ms: small so processes exit promptly. */
+export const CLOSE_LINGER_MS = 50;
+/** ZMTP heartbeats: detect a silent peer (host down, cable pulled) without traffic. */
+export const HEARTBEAT_INTERVAL_MS = 1_000;
+export const HEARTBEAT_TIMEOUT_MS = 5_000;
+/** Format version written in every header. */
+export const FRAME_VERSION = 1;

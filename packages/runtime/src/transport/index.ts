@@ -1,0 +1,16 @@
+export type {
+  CheckOptions,
+  DropReason,
+  FrameHeader,
+  FrameKind,
+  RecvOptions,
+  Transport,
+  TransportStats,
+} from './types.js';
+export { DROP_REASONS } from './types.js';
+export { createMemoryNetwork, type MemoryNetworkOptions } from './memory.js';
+export { connectZmqTransport, type ZmqConnectOptions } from './connect.js';
+export { checkPeers } from './check.js';
+export { encodeFrame, decodeFrame, frameKey, type Frame, type DataFrame, type ControlFrame, type Decoded, type DecodeContext, type FrameCodec, type HeaderFields } from './frame.js';
+export { DEFAULT_TIMEOUT_MS, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_INFLIGHT_BYTES } from './constants.js';
+export { chooseLocalAddress, parseHostPort } from './address.js';

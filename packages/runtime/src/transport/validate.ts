@@ -1,0 +1,48 @@
+/** Argument checks shared by every Transport implementation. */
+import { FrameError, TransportError } from '../errors.js';
+
+/** Throws E_TRANSPORT_ARGUMENT unless `peer` is another rank of the job and iter/tag are valid. */
+export function checkLink(rank: number, size: number, peer: number, iter: number, tag: number): void {
+  if (!Number.isInteger(peer) || peer < 0 || peer >= size || peer === rank) {
+    throw new TransportError(
+      'E_TRANSPORT_ARGUMENT',
+      `rank ${rank}: peer must be another rank in [0, ${size}); got ${String(peer)}`,
+    );
+  }
+  checkCounter('iteration', iter);
+  checkCounter('tag', tag);
+}
+
+/** Iterations and tags are integers in [0, 2^53). */
+export function checkCounter(what: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new TransportError(
+      'E_TRANSPORT_ARGUMENT',
+      `${what} must be a non-negative safe integer; got ${String(value)}`,
+    );
+  }
+}
+
+export function checkBody(body: unknown, maxElements: number): asserts body is Float32Array {
+  if (!(body instanceof Float32Array)) {
+    throw new TransportError('E_TRANSPORT_ARGUMENT', `body must be a Float32Array; got ${describe(body)}`);
+  }
+  if (body.length > maxElements) {
+    throw new FrameError(
+      'E_FRAME_TOO_LARGE',
+      `body has ${body.length} elements, above the limit of ${maxElements}; split it or raise maxElements on every rank`,
+    );
+  }
+}
+
+export function checkTimeout(timeoutMs: number): void {
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new TransportError('E_TRANSPORT_ARGUMENT', `timeoutMs must be a positive number of ms; got ${String(timeoutMs)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
