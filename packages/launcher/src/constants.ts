@@ -3,7 +3,7 @@ import { DEFAULT_RENDEZVOUS_PORT } from '@dtrain/runtime';
 
 export const DEFAULT_PORT = DEFAULT_RENDEZVOUS_PORT;
 export const DEFAULT_ALGORITHM = 'dsgd';
-export const DEFAULT_TOPOLOGY = 'ring';
+export const DEFAULT_TOPOLOGY = 'onepeer-exp';
 export const DEFAULT_SEED = 0;
 /** Receive / rendezvous timeout handed to workers, seconds. */
 export const DEFAULT_TIMEOUT_S = 60;
@@ -17,3 +17,11 @@ export const EXAMPLE_ENTRIES = ['train.mjs', 'train.js', 'index.mjs', 'index.js'
 export const EXIT_WORKER_FAILED = 1;
 export const EXIT_INTERRUPTED = 130;
 export const EXIT_TERMINATED = 143;
+/**
+ * glibc malloc settings for worker processes (GLIBC_TUNABLES, unless the
+ * user set their own): ZeroMQ allocates every received message afresh, and
+ * these let it reuse freed memory instead of mapping and faulting in new
+ * pages for each large frame (a 97.5 MiB swap: 194 -> 81 ms over tcp).
+ */
+export const MALLOC_TUNABLES =
+  'glibc.malloc.arena_max=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296:glibc.malloc.hugetlb=1';

@@ -10,3 +10,5 @@ export const DEFAULT_LEARNING_RATE = 0.05;
 export const DEFAULT_EPOCHS = 1;
 /** fit(): a step line every this many steps. */
 export const DEFAULT_LOG_EVERY = 1;
+/** Milliseconds a multi-rank session waits before closing its transport (see Session.close). */
+export const CLOSE_GRACE_MS = 300;

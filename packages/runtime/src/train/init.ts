@@ -12,14 +12,14 @@ import { createSchedule } from '@dtrain/topology';
 import { algorithmSpec, validateAlgorithm } from '../algorithms/registry.js';
 import type { AlgorithmOptions } from '../algorithms/types.js';
 import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
-import { readWorkerEnv, type WorkerEnv } from '../env.js';
+import { readWorkerEnv, RUN_OPTION_VARS, type RunOptions, type WorkerEnv } from '../env.js';
 import { selectBackend } from '../tf/backend.js';
 import type { BackendChoice } from '../tf/probe.js';
 import { BACKEND_CHOICES } from '../tf/probe.js';
 import { connectZmqTransport } from '../transport/connect.js';
 import { createMemoryNetwork } from '../transport/memory.js';
 import type { Logger } from 'pino';
-import { BackendError } from '../errors.js';
+import { BackendError, WorkerEnvError } from '../errors.js';
 import { DEFAULT_TOPOLOGY } from './constants.js';
 import { createLogger } from './metrics.js';
 import { Session } from './session.js';
@@ -47,6 +47,20 @@ const ENGINE_VARS = ['DTRAIN_RANK', 'RANK', 'SLURM_PROCID', 'JOB_COMPLETION_INDE
 function workerEnv(env: NodeJS.ProcessEnv): WorkerEnv | undefined {
   if (ENGINE_VARS.every((v) => env[v] === undefined || env[v]?.trim() === '')) return undefined;
   return readWorkerEnv(env);
+}
+
+/** Run options (DTRAIN_OUT, DTRAIN_ALGORITHM...) of a single process started without a rank. */
+function singleProcessOptions(env: NodeJS.ProcessEnv): RunOptions {
+  const out: Record<string, string | number> = {};
+  for (const [key, spec] of Object.entries(RUN_OPTION_VARS)) {
+    const raw = env[spec.name]?.trim();
+    if (raw === undefined || raw === '') continue;
+    if (spec.kind === 'int' && !/^\d+$/.test(raw)) {
+      throw new WorkerEnvError(spec.name, `${spec.name}=${JSON.stringify(raw)} is not a non-negative integer; set it to one`);
+    }
+    out[key] = spec.kind === 'int' ? Number(raw) : raw;
+  }
+  return out as RunOptions;
 }
 
 function backendChoice(raw: string | undefined): BackendChoice {
@@ -82,7 +96,7 @@ function algorithmOptions(name: string, script: AlgorithmOptions, fromEnv: Algor
 export async function init(options: InitOptions = {}): Promise<Session> {
   const env = options.env ?? process.env;
   const we = workerEnv(env);
-  const run = we?.options ?? {};
+  const run = we?.options ?? singleProcessOptions(env);
   const rank = we?.rank ?? 0;
   const size = we?.worldSize ?? 1;
   const logger = options.logger ?? createLogger(rank);

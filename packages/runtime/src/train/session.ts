@@ -15,7 +15,7 @@ import type { Dataset } from '../data/dataset.js';
 import { TrainError } from '../errors.js';
 import { paramCount, type ParamSource } from '../tf/params.js';
 import type { Transport } from '../transport/types.js';
-import { DEFAULT_TOPOLOGY } from './constants.js';
+import { CLOSE_GRACE_MS, DEFAULT_TOPOLOGY } from './constants.js';
 import { accuracy, consensus } from './evaluate.js';
 import { runFit, type FitData, type FitOptions, type FitResult } from './fit.js';
 import { TimedGossip } from './gossip.js';
@@ -159,6 +159,10 @@ export class Session {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Stopgap: a peer's send of the last collective may still await our ack, which travels on
+    // another socket than our 'bye' and can arrive after it (the peer then sees E_PEER_LOST).
+    // Give those acks a moment until the transport orders acks before 'bye' itself.
+    if (this.size > 1) await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
     await this.transport.close();
   }
 }
