@@ -7,6 +7,8 @@ import { registerLaunch } from './commands/launch.js';
 import { registerWorker } from './commands/worker.js';
 import { registerCompose } from './commands/compose.js';
 import { registerK8s } from './commands/k8s.js';
+import { registerCompare } from './commands/compare.js';
+import { registerSimulate } from './commands/simulate.js';
 
 /** Exit code for command-line misuse (bad option, bad value, missing file). */
 export const EXIT_USAGE = 2;
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerCompose(program);
   registerK8s(program);
+  registerCompare(program);
+  registerSimulate(program);
   return program;
 }
 

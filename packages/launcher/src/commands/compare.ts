@@ -1,0 +1,97 @@
+import { resolve as resolvePath } from 'node:path';
+import type { Command } from 'commander';
+import { parseConfigs } from '../compare/configs.js';
+import { runComparison, type ComparePlan } from '../compare/run.js';
+import { comparisonMarkdown } from '../compare/markdown.js';
+import { UsageError } from '../errors.js';
+import { nodeIO } from '../node-io.js';
+import { intOption } from '../options.js';
+import { resolveScript } from '../resolve.js';
+import { DEFAULT_SEED } from '../constants.js';
+
+const EXAMPLES = `
+Examples:
+  dtrain compare --nodes 4 --example mnist --configs psgd,dsgd:onepeer-exp,pga:onepeer-exp:8 --epochs 1
+  dtrain compare --nodes 8 --example mnist --configs psgd,dsgd:ring,dsgd:od-equidyn --cluster netns --rate 1gbit
+
+Each entry of --configs is algorithm[:topology[:H]] (H: pga's global-average period).
+Writes OUT/<config>/ (each run), OUT/comparison.json, OUT/comparison.md and OUT/report.html.
+Exit codes: 0 ok, 1 a run failed (the others are still compared), 2 bad usage.`;
+
+export interface CompareOptionsRaw {
+  nodes?: string;
+  example?: string;
+  configs?: string;
+  steps?: string;
+  epochs?: string;
+  targetAccuracy?: string;
+  cluster: string;
+  rate?: string;
+  seed: string;
+  backend?: string;
+  port?: string;
+  out?: string;
+}
+
+function timestamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}
+
+/** Raw options -> the plan, with every check done before any run starts. */
+export function resolveCompare(script: string | undefined, args: string[], raw: CompareOptionsRaw): ComparePlan {
+  const io = nodeIO();
+  if (raw.nodes === undefined) throw new UsageError('--nodes is required; write e.g. --nodes 4');
+  if (raw.configs === undefined) throw new UsageError('--configs is required; write e.g. --configs psgd,dsgd:ring');
+  const nodes = intOption('--nodes', raw.nodes, 1);
+  const seed = intOption('--seed', raw.seed, 0);
+  const configs = parseConfigs(raw.configs, nodes, seed);
+  if (raw.steps !== undefined && raw.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
+  const env: Record<string, string> = {
+    ...(raw.steps !== undefined ? { STEPS: String(intOption('--steps', raw.steps, 1)) } : {}),
+    ...(raw.epochs !== undefined ? { EPOCHS: String(intOption('--epochs', raw.epochs, 1)) } : {}),
+  };
+  let targetAccuracy: number | undefined;
+  if (raw.targetAccuracy !== undefined) {
+    const t = Number(raw.targetAccuracy.replace(/%$/, '')) / (raw.targetAccuracy.endsWith('%') ? 100 : 1);
+    if (!(t > 0 && t <= 1)) throw new UsageError(`--target-accuracy ${JSON.stringify(raw.targetAccuracy)} is not in (0, 1]; write e.g. --target-accuracy 0.9 or 90%`);
+    targetAccuracy = t;
+  }
+  if (raw.cluster !== 'local' && raw.cluster !== 'netns') throw new UsageError(`--cluster ${JSON.stringify(raw.cluster)} is not local or netns`);
+  if (raw.rate !== undefined && raw.cluster === 'local') throw new UsageError('--rate shapes the emulated links of --cluster netns; add --cluster netns or drop --rate');
+  const launchFlags = [
+    ...(raw.cluster === 'netns' ? ['--cluster', 'netns', ...(raw.rate !== undefined ? ['--rate', raw.rate] : [])] : []),
+    ...(raw.backend !== undefined ? ['--backend', raw.backend] : []),
+    ...(raw.port !== undefined ? ['--port', String(intOption('--port', raw.port, 1, 65535))] : []),
+  ];
+  const out = raw.out !== undefined ? resolvePath(io.cwd, raw.out) : resolvePath(io.cwd, 'runs', `${timestamp(io.now)}-compare`);
+  return { nodes, script: resolveScript(script, raw.example, io), scriptArgs: args, env, seed, launchFlags, configs, targetAccuracy, out, freePort: raw.port === undefined && raw.cluster === 'local' };
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('run several algorithm/topology configurations on the same job and compare wall-clock, accuracy and communication')
+    .argument('[script]', 'worker script (or use --example NAME)')
+    .argument('[args...]', 'arguments for the script (write them after --)')
+    .option('-n, --nodes <n>', 'ranks per run')
+    .option('--example <name>', 'run examples/<name>/train.mjs')
+    .option('--configs <list>', 'configurations, e.g. psgd,dsgd:onepeer-exp,pga:onepeer-exp:8')
+    .option('--steps <n>', 'training steps per run (the workers get STEPS=n)')
+    .option('--epochs <n>', 'epochs per run (the workers get EPOCHS=n)')
+    .option('--target-accuracy <a>', 'accuracy for time-to-target, e.g. 0.9 (default: psgd\'s final accuracy)')
+    .option('--cluster <kind>', 'local processes, or netns: emulated hosts with shaped links', 'local')
+    .option('--rate <rate>', 'link rate for --cluster netns, e.g. 1gbit')
+    .option('--seed <n>', 'seed of every run', String(DEFAULT_SEED))
+    .option('--backend <name>', 'TensorFlow.js backend of every run')
+    .option('--port <n>', 'rendezvous port (default: a free port per run on a local cluster)')
+    .option('--out <dir>', 'output directory (default: runs/<timestamp>-compare)')
+    .addHelpText('after', EXAMPLES)
+    .action(async (script: string | undefined, args: string[], raw: CompareOptionsRaw) => {
+      const plan = resolveCompare(script, args, raw);
+      const result = await runComparison(plan);
+      process.stdout.write(`${comparisonMarkdown(result.comparison, `Comparison, ${plan.nodes} nodes`)}\n`);
+      process.stderr.write(`dtrain: wrote ${result.files.json}, ${result.files.markdown}, ${result.files.html}\n`);
+      for (const f of result.failed) process.stderr.write(`dtrain: ${f.label} failed (exit ${f.exitCode}); see ${f.log}\n`);
+      process.exitCode = result.failed.length > 0 ? 1 : 0;
+    });
+}

@@ -1,0 +1,91 @@
+/**
+ * buildComparison: finished runs in, the comparison out. Pure: every number
+ * is read from the runs' summaries or derived from their logs (see curves.ts).
+ *
+ * - Per-step figures (mean step, mean communication, final loss/accuracy) are
+ *   the summary's own.
+ * - Time to target: wall-clock (curves.ts) at the first evaluation whose
+ *   average-model accuracy reaches the target; null when none does.
+ * - Target: the one given, else the baseline's final accuracy.
+ * - Baseline: the first psgd configuration; speedups are baseline / this
+ *   (above 1 = faster than the baseline), null without a baseline.
+ */
+import { runCurves, type RunCurves } from './curves.js';
+import type { RunData } from './run-data.js';
+
+export interface ConfigResult {
+  label: string;
+  algorithm: string;
+  topology: string;
+  nodes: number;
+  steps: number;
+  meanStepSeconds: number;
+  meanCommSeconds: number;
+  meanComputeSeconds: number | null;
+  wallClockSeconds: number;
+  finalAccuracy: number | null;
+  finalLoss: number | null;
+  consensusDistance: number | null;
+  /** Wall-clock seconds to the target accuracy; null when never reached or no target. */
+  timeToTargetSeconds: number | null;
+  stepsToTarget: number | null;
+  /** Baseline time-to-target / this one's. */
+  speedupTimeToTarget: number | null;
+  /** Baseline mean step seconds / this one's. */
+  speedupPerStep: number | null;
+}
+
+export interface Comparison {
+  /** Label of the baseline configuration (psgd), or null when none ran. */
+  baseline: string | null;
+  targetAccuracy: number | null;
+  targetSource: 'given' | 'baseline-final' | 'none';
+  configs: ConfigResult[];
+}
+
+export interface ComparisonOptions {
+  /** Target test accuracy; default: the baseline's final accuracy. */
+  targetAccuracy?: number;
+}
+
+function reachTarget(curves: RunCurves, target: number | null): { seconds: number; step: number } | null {
+  if (target === null) return null;
+  const hit = curves.accuracy.find((p) => p.accuracy >= target);
+  return hit === undefined ? null : { seconds: hit.wallSeconds, step: hit.step };
+}
+
+const ratio = (num: number | null | undefined, den: number | null): number | null =>
+  num === null || num === undefined || den === null || den <= 0 ? null : num / den;
+
+export function buildComparison(runs: readonly RunData[], options: ComparisonOptions = {}): Comparison {
+  const base = runs.find((r) => r.summary.algorithm === 'psgd') ?? null;
+  const given = options.targetAccuracy;
+  const target = given ?? base?.summary.finalAccuracy ?? null;
+  const targetSource = given !== undefined ? 'given' : target !== null ? 'baseline-final' : 'none';
+  const hits = runs.map((r) => reachTarget(runCurves(r), target));
+  const baseIndex = base === null ? -1 : runs.indexOf(base);
+  const baseHit = baseIndex < 0 ? null : hits[baseIndex];
+  const configs = runs.map((r, i): ConfigResult => {
+    const s = r.summary;
+    const hit = hits[i];
+    return {
+      label: r.label,
+      algorithm: s.algorithm,
+      topology: s.topology,
+      nodes: s.nodes,
+      steps: s.steps,
+      meanStepSeconds: s.meanStepSeconds,
+      meanCommSeconds: s.meanCommSeconds,
+      meanComputeSeconds: s.meanComputeSeconds,
+      wallClockSeconds: s.wallClockSeconds,
+      finalAccuracy: s.finalAccuracy,
+      finalLoss: s.finalLoss,
+      consensusDistance: s.consensusDistance,
+      timeToTargetSeconds: hit?.seconds ?? null,
+      stepsToTarget: hit?.step ?? null,
+      speedupTimeToTarget: hit === null ? null : ratio(baseHit?.seconds, hit.seconds),
+      speedupPerStep: base === null ? null : ratio(base.summary.meanStepSeconds, s.meanStepSeconds),
+    };
+  });
+  return { baseline: base?.label ?? null, targetAccuracy: target, targetSource, configs };
+}

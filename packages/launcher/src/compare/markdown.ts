@@ -1,0 +1,42 @@
+/** comparison.md: the comparison as a Markdown table, with the definitions under it. */
+import type { Comparison, ConfigResult } from './build.js';
+
+const ms = (s: number | null): string => (s === null ? 'n/a' : (s * 1000).toFixed(2));
+const pct = (a: number | null): string => (a === null ? 'n/a' : `${(a * 100).toFixed(2)}%`);
+const fixed = (v: number | null, d: number): string => (v === null ? 'n/a' : v.toFixed(d));
+const times = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)}x`);
+
+function row(c: ConfigResult): string {
+  const cells = [
+    `\`${c.label}\``,
+    ms(c.meanStepSeconds),
+    ms(c.meanCommSeconds),
+    pct(c.finalAccuracy),
+    fixed(c.finalLoss, 4),
+    c.timeToTargetSeconds === null ? 'not reached' : `${c.timeToTargetSeconds.toFixed(2)} (step ${c.stepsToTarget})`,
+    times(c.speedupTimeToTarget),
+    times(c.speedupPerStep),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+export function comparisonMarkdown(cmp: Comparison, title = 'Comparison'): string {
+  const nodes = [...new Set(cmp.configs.map((c) => c.nodes))].join(', ') || 'n/a';
+  const target =
+    cmp.targetAccuracy === null ? 'none (no psgd run and no --target-accuracy)'
+    : `${pct(cmp.targetAccuracy)} (${cmp.targetSource === 'given' ? '--target-accuracy' : `final accuracy of ${cmp.baseline}`})`;
+  return [
+    `# ${title}`,
+    '',
+    `Nodes: ${nodes}. Target accuracy: ${target}. Baseline: ${cmp.baseline ?? 'none'}.`,
+    '',
+    '| configuration | mean step (ms) | mean comm (ms) | final accuracy | final loss | time to target (s) | speedup, time to target | speedup, per step |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...cmp.configs.map(row),
+    '',
+    'Mean step and communication times, final loss and accuracy are the runs\' summary.json figures.',
+    'Time to target: the slowest rank\'s summed step times up to the first evaluation of the average model at or above the target.',
+    'Speedups: baseline / configuration (above 1 = faster than the baseline).',
+    '',
+  ].join('\n');
+}
