@@ -4,3 +4,22 @@ export class UsageError extends Error {
   readonly code = 'E_USAGE';
   readonly exitCode = 2;
 }
+
+export type NetnsErrorCode =
+  | 'E_NETNS_NOT_ROOT'
+  | 'E_NETNS_NO_IP'
+  | 'E_NETNS_ARGUMENT'
+  | 'E_NETNS_NO_NETEM'
+  | 'E_NETNS_COMMAND';
+
+/** The emulated cluster (network namespaces) could not be built or torn down. */
+export class NetnsError extends Error {
+  override readonly name = 'NetnsError';
+  constructor(
+    readonly code: NetnsErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -14,3 +14,9 @@ export { k8sManifests, k8sName } from './k8s.js';
 export { toYaml, toYamlDocuments, type YamlValue } from './yaml.js';
 export { runLaunch } from './commands/launch.js';
 export { prepareWorkerEnv } from './commands/worker.js';
+export { UsageError, NetnsError, type NetnsErrorCode } from './errors.js';
+export {
+  createNetnsCluster, cleanupStaleClusters, describeCluster, netnsUnavailableReason, parseRate, formatRate,
+  liveClusters, SUBNET_PREFIX, MAX_NODES, DEFAULT_NETNS_PREFIX,
+  type NetnsCluster, type NetnsClusterOptions, type SpawnOptions, type StaleCleanupOptions,
+} from './netns/index.js';

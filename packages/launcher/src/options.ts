@@ -28,6 +28,9 @@ export interface LaunchOptionsRaw {
   grace: string;
   example?: string;
   jobId?: string;
+  /** 'local' (default) or 'netns'. */
+  cluster?: string;
+  rate?: string;
 }
 
 /** Options shared by launch, compose and k8s (the run itself). */
@@ -52,7 +55,13 @@ export function addLaunchOptions(cmd: Command): Command {
     .option('--out <dir>', 'output directory: logs, summary.json (default: runs/<timestamp>-<algorithm>-<topology>)')
     .addOption(new Option('--hosts <list>', 'start ranks over ssh on these hosts, e.g. a:4,b:4 (host:processes)').conflicts('hostfile'))
     .option('--hostfile <file>', 'hosts, one per line: "host slots=4" or "host:4"')
-    .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL when stopping workers', String(DEFAULT_GRACE_S));
+    .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL when stopping workers', String(DEFAULT_GRACE_S))
+    .addOption(
+      new Option('--cluster <kind>', 'local: plain processes; netns: one network namespace per rank on a bridge, an emulated multi-host cluster (root only)')
+        .choices(['local', 'netns'])
+        .default('local'),
+    )
+    .option('--rate <rate>', 'with --cluster netns: link rate of every rank, e.g. 1gbit or 100mbit (default: unlimited)');
 }
 
 /** Parse an integer option or throw a UsageError naming the flag, the value and the fix. */

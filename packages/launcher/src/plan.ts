@@ -32,6 +32,17 @@ export interface LaunchConfig {
   remoteNodeBin: string;
   /** Run options handed to every rank (out is taken from `out`). */
   options: Omit<RunOptions, 'out'>;
+  /** Run every rank in its own network namespace (`--cluster netns`); absent: plain processes. */
+  netns?: { rate?: string };
+}
+
+/**
+ * Where ranks run when each has its own network namespace (a NetnsCluster
+ * fits): rank i's address, and the command line that runs a command there.
+ */
+export interface NetnsPlacement {
+  readonly hosts: readonly string[];
+  command(rank: number, command: string, args: readonly string[]): { command: string; args: string[] };
 }
 
 export interface ProcessSpec {
@@ -61,8 +72,13 @@ export function rendezvousHost(config: LaunchConfig): string {
   return config.hosts[0].host.replace(/^\[(.*)\]$/, '$1');
 }
 
-/** One ProcessSpec per rank, in rank order. */
-export function plan(config: LaunchConfig): ProcessSpec[] {
+/**
+ * One ProcessSpec per rank, in rank order. With `placement` (an emulated
+ * cluster) rank i runs in its namespace at placement.hosts[i] and rank 0's
+ * address is the rendezvous.
+ */
+export function plan(config: LaunchConfig, placement?: NetnsPlacement): ProcessSpec[] {
+  if (placement !== undefined) return planNetns(config, placement);
   const rendezvous = { host: rendezvousHost(config), port: config.port };
   const specs: ProcessSpec[] = [];
   let rank = 0;
@@ -102,4 +118,31 @@ export function plan(config: LaunchConfig): ProcessSpec[] {
     }
   }
   return specs;
+}
+
+function planNetns(config: LaunchConfig, placement: NetnsPlacement): ProcessSpec[] {
+  if (placement.hosts.length < config.nodes) {
+    throw new RangeError(`the emulated cluster has ${placement.hosts.length} namespaces for ${config.nodes} ranks; create it with nodes: ${config.nodes}`);
+  }
+  const rendezvous = { host: placement.hosts[0], port: config.port };
+  return Array.from({ length: config.nodes }, (_, rank) => {
+    const env = workerEnvToVars({
+      rank,
+      localRank: 0,
+      worldSize: config.nodes,
+      rendezvous,
+      jobId: config.jobId,
+      secret: config.secret,
+      options: { ...config.options, out: config.out },
+    });
+    if (config.gpus !== null) {
+      env.CUDA_VISIBLE_DEVICES = config.gpus.length === 0 ? '' : String(config.gpus[rank % config.gpus.length]);
+    }
+    const line = placement.command(rank, config.nodeBin, [config.script, ...config.scriptArgs]);
+    return {
+      rank, localRank: 0, host: placement.hosts[rank], remote: false,
+      command: line.command, args: line.args, env, cwd: config.cwd,
+      logPath: `${config.out}/rank-${rank}.ndjson`,
+    };
+  });
 }

@@ -8,6 +8,8 @@ import { EXAMPLE_ENTRIES } from './constants.js';
 import { UsageError } from './errors.js';
 import { parseGpuList } from './gpus.js';
 import { isLocalHost, parseHostfile, parseHostList, type HostSlots } from './hosts.js';
+import { MAX_NODES } from './netns/names.js';
+import { parseRate } from './netns/rate.js';
 import { intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
 import type { LaunchConfig } from './plan.js';
 
@@ -147,6 +149,27 @@ function checkTopologyFits(raw: LaunchOptionsRaw, nodes: number, seed: number, i
   }
 }
 
+/** `--cluster` and `--rate`: undefined for plain processes, else the emulated cluster's settings. */
+function clusterOption(raw: LaunchOptionsRaw, nodes: number): { rate?: string } | undefined {
+  const kind = raw.cluster ?? 'local';
+  if (kind !== 'local' && kind !== 'netns') throw new UsageError(`--cluster ${JSON.stringify(kind)} is not a cluster kind; use local or netns`);
+  if (kind === 'local') {
+    if (raw.rate !== undefined) throw new UsageError(`--rate ${raw.rate} shapes the links of an emulated cluster; add --cluster netns or drop --rate`);
+    return undefined;
+  }
+  if (raw.hosts !== undefined || raw.hostfile !== undefined) {
+    throw new UsageError(`--cluster netns runs every rank on this machine, each in its own network namespace; drop ${raw.hosts !== undefined ? '--hosts' : '--hostfile'} or --cluster`);
+  }
+  if (nodes > MAX_NODES) throw new UsageError(`--cluster netns gives each rank one address of a /24, so at most ${MAX_NODES} ranks; got --nodes ${nodes}`);
+  if (raw.rate === undefined) return {};
+  try {
+    parseRate(raw.rate);
+  } catch (err) {
+    throw new UsageError(`--rate: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return { rate: raw.rate };
+}
+
 export function resolveLaunch(
   script: string | undefined,
   scriptArgs: string[],
@@ -159,6 +182,7 @@ export function resolveLaunch(
   const graceS = secondsOption('--grace', raw.grace);
   const globalAvgPeriod = raw.globalAvgPeriod === undefined ? undefined : intOption('--global-avg-period', raw.globalAvgPeriod, 1);
   const { nodes, gpus, hosts } = layout(raw, io);
+  const netns = clusterOption(raw, nodes);
   const path = resolveScript(script, raw.example, io);
   checkTopologyFits(raw, nodes, seed, io);
   const out = raw.out !== undefined ? resolvePath(io.cwd, raw.out) : join(io.cwd, 'runs', `${timestamp(io.now)}-${raw.algorithm}-${raw.topology}`);
@@ -186,6 +210,7 @@ export function resolveLaunch(
     nodeBin: io.nodeBin,
     remoteNodeBin: 'node',
     options,
+    ...(netns !== undefined ? { netns } : {}),
   };
   return { config, graceMs: Math.round(graceS * 1000) };
 }

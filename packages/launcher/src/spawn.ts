@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { MALLOC_TUNABLES } from './constants.js';
 import type { ProcessSpec } from './plan.js';
 import type { StreamName } from './logs.js';
 
@@ -94,7 +95,8 @@ export function startJob(specs: readonly ProcessSpec[], options: JobOptions): Jo
   specs.forEach((spec, i) => {
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
-      env: { ...baseEnv, ...spec.env },
+      // Workers get the malloc settings ZeroMQ needs unless the user chose their own.
+      env: { GLIBC_TUNABLES: MALLOC_TUNABLES, ...baseEnv, ...spec.env },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -29,14 +29,32 @@ interface BenchFlags {
   lanes?: string;
 }
 
+/** The slowest rank's time in each iteration. */
+export function slowestPerIteration(perRank: readonly (readonly number[])[]): number[] {
+  const iters = perRank[0]?.length ?? 0;
+  return Array.from({ length: iters }, (_, i) => Math.max(...perRank.map((r) => r[i])));
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
 /** Median over iterations of the slowest rank per iteration. */
 export function slowestMedian(perRank: readonly (readonly number[])[]): number {
-  const iters = perRank[0]?.length ?? 0;
-  const worst = Array.from({ length: iters }, (_, i) => Math.max(...perRank.map((r) => r[i])));
-  worst.sort((a, b) => a - b);
-  return worst.length % 2 === 1
-    ? worst[(worst.length - 1) / 2]
-    : (worst[worst.length / 2 - 1] + worst[worst.length / 2]) / 2;
+  return median(slowestPerIteration(perRank));
+}
+
+/**
+ * Median over iterations of op / raw, each the slowest rank of that
+ * iteration; the two alternate in the worker, so a burst of load from other
+ * processes inflates both sides of one ratio rather than only one median.
+ */
+export function pairedRatio(opPerRank: readonly (readonly number[])[], rawPerRank: readonly (readonly number[])[]): number {
+  const op = slowestPerIteration(opPerRank);
+  const raw = slowestPerIteration(rawPerRank);
+  return median(op.map((v, i) => v / raw[i]));
 }
 
 async function benchAction(flags: BenchFlags): Promise<void> {
@@ -70,8 +88,14 @@ async function benchAction(flags: BenchFlags): Promise<void> {
   if (outcomes.some((o) => o.exitCode !== 0 || o.signal !== null) || results.some((r) => r === null)) {
     reportFailure('bench', outcomes);
   }
-  const opMs = slowestMedian(results.map((r, k) => numberList(r!.opMs, iters, `rank ${k}'s opMs`)));
-  const rawMs = slowestMedian(results.map((r, k) => numberList(r!.rawMs, iters, `rank ${k}'s rawMs`)));
+  const opRuns = results.map((r, k) => numberList(r!.opMs, iters, `rank ${k}'s opMs`));
+  const rawRuns = results.map((r, k) => numberList(r!.rawMs, iters, `rank ${k}'s rawMs`));
+  const cpuOf = (key: 'opCpuMs' | 'rawCpuMs'): number => {
+    const runs = results.map((r, k) => numberList(r![key], iters, `rank ${k}'s ${key}`));
+    return median(Array.from({ length: iters }, (_, i) => runs.reduce((sum, run) => sum + run[i], 0)));
+  };
+  const opMs = slowestMedian(opRuns);
+  const rawMs = slowestMedian(rawRuns);
   const bytes = floats * 4;
   const report: Record<string, number | string> = {
     op: flags.op,
@@ -80,16 +104,31 @@ async function benchAction(flags: BenchFlags): Promise<void> {
     bytes,
     transport,
     topology: flags.op === 'exchange' ? flags.topology : 'ring',
+    iters,
     opMs,
     rawMs,
     ratio: opMs / rawMs,
+    pairedRatio: pairedRatio(opRuns, rawRuns),
+    opMinMs: Math.min(...slowestPerIteration(opRuns)),
+    rawMinMs: Math.min(...slowestPerIteration(rawRuns)),
+    opCpuMs: cpuOf('opCpuMs'),
+    rawCpuMs: cpuOf('rawCpuMs'),
   };
   const rtt = results[0]!.rttUs;
   if (flags.op === 'allreduce' && nodes > 1 && typeof rtt === 'number') {
     const bandwidth = bytes / (rawMs / 1000);
     const alphaMs = rtt / 2000;
     const optimumMs = ((2 * (nodes - 1)) / nodes) * (bytes / bandwidth) * 1000 + 2 * (nodes - 1) * alphaMs;
-    Object.assign(report, { bandwidthBytesPerS: bandwidth, latencyMs: alphaMs, optimumMs, ratioToOptimum: opMs / optimumMs });
+    const share = (2 * (nodes - 1)) / nodes;
+    const rawEach = slowestPerIteration(rawRuns);
+    const paired = median(slowestPerIteration(opRuns).map((v, i) => v / (share * rawEach[i] + 2 * (nodes - 1) * alphaMs)));
+    Object.assign(report, {
+      bandwidthBytesPerS: bandwidth,
+      latencyMs: alphaMs,
+      optimumMs,
+      ratioToOptimum: opMs / optimumMs,
+      pairedRatioToOptimum: paired,
+    });
   }
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -100,13 +139,14 @@ async function benchAction(flags: BenchFlags): Promise<void> {
     `${flags.op} ${report.topology}, ${nodes} processes, ${floats} floats (${(bytes / 2 ** 20).toFixed(1)} MiB), ${transport}, median of ${iters}`,
     `  communicator            ${ms(opMs)}`,
     `  raw sockets (ceiling)   ${ms(rawMs)}${flags.op === 'allreduce' ? '  (one ring shift of the whole vector)' : ''}`,
-    `  ratio                   ${(opMs / rawMs).toFixed(2)}x`,
+    `  ratio                   ${(opMs / rawMs).toFixed(2)}x  (median of per-iteration ratios ${Number(report.pairedRatio).toFixed(2)}x)`,
+    `  CPU, all ranks          ${ms(report.opCpuMs)} vs raw ${ms(report.rawCpuMs)} (${(Number(report.opCpuMs) / Number(report.rawCpuMs)).toFixed(2)}x)`,
   ];
   if (report.optimumMs !== undefined) {
     lines.push(
       `  link bandwidth          ${(Number(report.bandwidthBytesPerS) / 1e9).toFixed(2)} GB/s, latency ${(Number(report.latencyMs) * 1000).toFixed(0)} us`,
       `  alpha-beta optimum      ${ms(report.optimumMs)}`,
-      `  ratio to optimum        ${Number(report.ratioToOptimum).toFixed(2)}x`,
+      `  ratio to optimum        ${Number(report.ratioToOptimum).toFixed(2)}x  (median of per-iteration ratios ${Number(report.pairedRatioToOptimum).toFixed(2)}x)`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,12 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { NetnsError, UsageError } from '../errors.js';
+import { createNetnsCluster, describeCluster, type NetnsCluster } from '../netns/cluster.js';
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_WORKER_FAILED, TAIL_LINES } from '../constants.js';
 import { RankLog, parseLine } from '../logs.js';
 import { nodeIO } from '../node-io.js';
 import { addLaunchOptions, type LaunchOptionsRaw } from '../options.js';
 import { JobOutput } from '../output.js';
-import { plan, type ProcessSpec } from '../plan.js';
+import { plan, type LaunchConfig, type ProcessSpec } from '../plan.js';
 import { resolveLaunch } from '../resolve.js';
 import { describeExit, startJob, type JobOutcome } from '../spawn.js';
 import { renderSummary } from '../summary.js';
@@ -17,6 +19,7 @@ Examples:
   dtrain launch --gpus 0,1 train.mjs -- --epochs 3  2 processes, one per GPU; script args after --
   dtrain launch --example mnist --topology exponential
   dtrain launch --hosts node1:4,node2:4 --gpus 0,1,2,3 train.mjs   8 ranks over ssh
+  sudo dtrain launch --cluster netns --rate 1gbit --nodes 4 train.mjs   4 emulated hosts, 1 Gbit/s links
 
 Each rank gets DTRAIN_RANK, DTRAIN_WORLD_SIZE, DTRAIN_RENDEZVOUS, ... (see @dtrain/runtime env).
 Logs: DIR/rank-<i>.ndjson. Exit codes: 0 ok, 1 a worker failed, 2 bad usage, 130/143 interrupted.`;
@@ -67,9 +70,34 @@ function report(outcome: JobOutcome, logs: readonly RankLog[], out: string): num
   return EXIT_WORKER_FAILED;
 }
 
+/** The emulated cluster for `--cluster netns`; not being root is a usage error. */
+async function openCluster(config: LaunchConfig): Promise<NetnsCluster | null> {
+  if (config.netns === undefined) return null;
+  try {
+    return await createNetnsCluster({ nodes: config.nodes, ...config.netns });
+  } catch (err) {
+    if (err instanceof NetnsError && (err.code === 'E_NETNS_NOT_ROOT' || err.code === 'E_NETNS_NO_IP')) {
+      throw new UsageError(`--cluster netns: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 export async function runLaunch(script: string | undefined, args: string[], raw: LaunchOptionsRaw): Promise<number> {
   const { config, graceMs } = resolveLaunch(script, args, raw, nodeIO());
-  const specs = plan(config);
+  const cluster = await openCluster(config);
+  try {
+    if (cluster !== null) {
+      const { hosts } = cluster;
+      process.stderr.write(`dtrain: emulated cluster: ${describeCluster(cluster)}; ranks at ${hosts[0]}..${hosts[hosts.length - 1]}, rendezvous ${hosts[0]}:${config.port}\n`);
+    }
+    return await runJob(config, plan(config, cluster ?? undefined), graceMs);
+  } finally {
+    await cluster?.destroy();
+  }
+}
+
+async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: number): Promise<number> {
   mkdirSync(config.out, { recursive: true });
   writeFileSync(join(config.out, 'plan.json'), `${JSON.stringify(redacted(specs), null, 2)}\n`);
   const device = config.gpus === null ? 'remote' : config.gpus.length === 0 ? 'CPU' : `GPUs ${config.gpus.join(',')}`;

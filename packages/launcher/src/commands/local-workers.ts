@@ -13,12 +13,9 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { workerEnvToVars } from '@dtrain/runtime';
 
-/**
- * glibc malloc settings that let ZeroMQ's per-message allocations reuse
- * memory instead of mapping fresh pages for every large frame.
- */
-export const MALLOC_TUNABLES =
-  'glibc.malloc.arena_max=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296:glibc.malloc.hugetlb=1';
+import { MALLOC_TUNABLES } from '../constants.js';
+
+export { MALLOC_TUNABLES };
 
 export interface LocalJob {
   script: string;

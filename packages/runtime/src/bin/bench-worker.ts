@@ -6,8 +6,9 @@
  * the raw ring-shift bandwidth and the raw small-message latency that the
  * alpha-beta optimum is computed from.
  *
- * Every timed iteration starts after a barrier; the launcher takes the
- * slowest rank per iteration and the median over iterations.
+ * Every timed iteration starts after a barrier, raw and communicator
+ * iterations alternate; the launcher takes the slowest rank per iteration
+ * and the median over iterations.
  */
 import { createSchedule, type RankStep } from '@dtrain/topology';
 import { Communicator } from '../comm/communicator.js';
@@ -47,33 +48,45 @@ async function main(): Promise<void> {
     const stepAt = (k: number): RankStep => (op === 'exchange' ? schedule.at(k, rank) : ring);
 
     const mesh = await RawMesh.open(comm, protocol, process.env.DTRAIN_JOB_ID ?? 'bench');
+    let rttUs: number | null = null;
+    if (op === 'allreduce' && size > 1) rttUs = await pingPong(mesh, comm);
+    // Raw and communicator iterations alternate, so load from other processes hits both alike.
     const inbufs: Uint8Array[] = [];
     const rawMs: number[] = [];
+    const opMs: number[] = [];
+    // CPU time of this process (every thread, ZeroMQ's I/O thread included): a cost measure load cannot inflate much.
+    const rawCpuMs: number[] = [];
+    const opCpuMs: number[] = [];
+    const cpuMs = (since: NodeJS.CpuUsage): number => {
+      const d = process.cpuUsage(since);
+      return (d.user + d.system) / 1000;
+    };
     for (let i = 0; i < warmup + iters; i++) {
       const step = stepAt(i);
       while (inbufs.length < step.recvFrom.length) inbufs.push(new Uint8Array(bytes.length));
       const expects = step.recvFrom.map((p, t) => mesh.expect(p, inbufs[t]));
       await comm.barrier();
-      const t0 = performance.now();
+      let t0 = performance.now();
+      let c0 = process.cpuUsage();
       await Promise.all([...step.sendTo.map((p) => mesh.send(p, bytes)), ...expects]);
-      if (i >= warmup) rawMs.push(performance.now() - t0);
-    }
-    inbufs.length = 0;
-
-    let rttUs: number | null = null;
-    if (op === 'allreduce' && size > 1) rttUs = await pingPong(mesh, comm);
-    mesh.close();
-
-    const opMs: number[] = [];
-    for (let i = 0; i < warmup + iters; i++) {
+      if (i >= warmup) {
+        rawMs.push(performance.now() - t0);
+        rawCpuMs.push(cpuMs(c0));
+      }
       await comm.barrier();
-      const t0 = performance.now();
+      t0 = performance.now();
+      c0 = process.cpuUsage();
       if (op === 'exchange') await comm.exchange(x, schedule, i);
       else await comm.allreduce(x, { op: 'mean' });
-      if (i >= warmup) opMs.push(performance.now() - t0);
+      if (i >= warmup) {
+        opMs.push(performance.now() - t0);
+        opCpuMs.push(cpuMs(c0));
+      }
     }
+    inbufs.length = 0;
+    mesh.close();
     await comm.barrier();
-    emit({ type: 'result', rank, opMs, rawMs, rttUs });
+    emit({ type: 'result', rank, opMs, rawMs, opCpuMs, rawCpuMs, rttUs });
   } catch (err) {
     fail(rank, err);
   }

@@ -13,7 +13,7 @@
  * Cost (alpha-beta): 2(n-1) alpha + 2(n-1)/n m beta. Every rank ends with
  * identical bits: each segment is summed by one rank and then copied.
  */
-import { addInPlace, scaleInPlace } from './combine.js';
+import { addInPlace, addScaledInPlace } from './combine.js';
 import { landIn, recvExact, type OpContext } from './context.js';
 import { chunkCount, chunkOf, runLanes, splitEven, type Range } from './lanes.js';
 import type { OpSlot } from './clock.js';
@@ -47,9 +47,11 @@ export async function ringAllreduce(ctx: OpContext, slot: OpSlot, x: Float32Arra
     for (let t = 0; t < steps; t++) {
       const mine = part(mod(rank - t - 1, n));
       const got = await move(t, part(mod(rank - t, n)), ctx.pool.get(s, 0, mine.length));
-      if (got !== undefined) addInPlace(mine, got);
+      if (got === undefined) continue;
+      // The last step completes segment rank + 1: a mean scales it in the same pass.
+      if (op === 'mean' && t === steps - 1) addScaledInPlace(mine, got, 1 / n);
+      else addInPlace(mine, got);
     }
-    if (op === 'mean') scaleInPlace(part(mod(rank + 1, n)), 1 / n);
     // Allgather: receive straight into x.
     for (let t = 0; t < steps; t++) {
       const dest = part(mod(rank - t, n));

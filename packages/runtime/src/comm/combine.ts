@@ -1,9 +1,29 @@
 /**
- * The weighted combine of a neighbour exchange, in place:
- *   x <- self * x + sum_t weights[t] * parts[t]
- * One pass over memory, accumulating each element in float64.
+ * The weighted combines of the communicator. Every one computes, per
+ * element, self * x + sum_t weights[t] * parts[t] in float64 and rounds
+ * once, so the SIMD kernel (kernel.ts, used from KERNEL_MIN_FLOATS
+ * elements on) and the scalar loops below return identical bits.
  */
+import { simdKernel } from './kernel.js';
+
+/** Below this length the scalar loop is as fast as copying into the kernel. */
+export const KERNEL_MIN_FLOATS = 4096;
+
+/** x <- self * x + sum_t weights[t] * parts[t], in place (every part as long as x). */
 export function combineInPlace(
+  x: Float32Array,
+  self: number,
+  parts: readonly Float32Array[],
+  weights: readonly number[],
+): void {
+  if (parts.length === 0 && self === 1) return;
+  const kernel = x.length >= KERNEL_MIN_FLOATS && parts.length <= 64 ? simdKernel() : undefined;
+  if (kernel !== undefined) kernel.mix(x, self, x, parts, weights);
+  else combineScalar(x, self, parts, weights);
+}
+
+/** The scalar reference of combineInPlace. */
+export function combineScalar(
   x: Float32Array,
   self: number,
   parts: readonly Float32Array[],
@@ -40,13 +60,16 @@ export function combineInPlace(
 
 /** x += y, elementwise (the reduce step of allreduce). */
 export function addInPlace(x: Float32Array, y: Float32Array): void {
-  const n = x.length;
-  for (let i = 0; i < n; i++) x[i] += y[i];
+  combineInPlace(x, 1, [y], [1]);
+}
+
+/** x <- factor * x + factor * y, rounded once (the last reduce step of a mean). */
+export function addScaledInPlace(x: Float32Array, y: Float32Array, factor: number): void {
+  combineInPlace(x, factor, [y], [factor]);
 }
 
 export function scaleInPlace(x: Float32Array, factor: number): void {
-  const n = x.length;
-  for (let i = 0; i < n; i++) x[i] *= factor;
+  combineInPlace(x, factor, [], []);
 }
 
 /** A float64 carried bit-exactly in a float32 frame (two elements). */

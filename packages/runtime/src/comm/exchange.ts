@@ -78,12 +78,12 @@ export async function exchange(
     for (let r = 0; r < steps.length; r++) {
       const step = steps[r];
       const tag = tagOf(r, c);
-      const sends = step.sendTo.map((peer) => transport.send(peer, slot.iter, tag, view));
-      const recvs = step.recvFrom.map((peer, t) =>
-        recvExact(ctx, peer, slot.iter, tag, ctx.pool.get(s, t, view.length), 'exchange'),
+      const sends = Promise.all(step.sendTo.map((peer) => transport.send(peer, slot.iter, tag, view)));
+      const recvs = Promise.all(
+        step.recvFrom.map((peer, t) => recvExact(ctx, peer, slot.iter, tag, ctx.pool.get(s, t, view.length), 'exchange')),
       );
       // Await both together so a failed send is never left unobserved.
-      const [, parts] = await Promise.all([Promise.all(sends), Promise.all(recvs)]);
+      const [, parts] = await Promise.all([sends, recvs]);
       combineInPlace(view, step.selfWeight, parts, step.recvWeights);
     }
   };
