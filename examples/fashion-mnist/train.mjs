@@ -2,28 +2,44 @@
 // Needs the idx files under /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)
 // or FASHION_DIR=<dir holding them>.
 //   npx dtrain launch --nodes 4 --example fashion-mnist --out runs/fashion
-// EPOCHS (default 2), LR (default 0.05), MODEL (cnn | mlp, default cnn).
+// STEPS (total steps per rank; wins over EPOCHS), EPOCHS (default 2), LR (default 0.05),
+// MODEL (cnn | mlp, default cnn).
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, init, loadMnist } from '@dtrain/runtime';
+import { buildModel, DataError, init, loadMnist } from '@dtrain/runtime';
 
-const epochs = Number(process.env.EPOCHS ?? 2);
+const steps = process.env.STEPS === undefined || process.env.STEPS === '' ? undefined : Number(process.env.STEPS);
+const epochs = Number(process.env.EPOCHS || 2);
 const lr = Number(process.env.LR ?? 0.05);
 const modelName = process.env.MODEL ?? 'cnn';
+// The one-peer exponential graph needs two nodes; one process runs on the (trivial) ring.
+const ranks = Number(process.env.DTRAIN_WORLD_SIZE ?? 1);
 
-const dt = await init({ algorithm: 'dsgd', topology: 'onepeer-exp' });
+let data;
 try {
-  const { train, test } = loadMnist({ variant: 'fashion', dir: process.env.FASHION_DIR });
+  data = loadMnist({ variant: 'fashion', dir: process.env.FASHION_DIR });
+} catch (err) {
+  if (!(err instanceof DataError)) throw err;
+  // E_DATA_MISSING names the files and the package: apt-get install dataset-fashion-mnist.
+  console.error(`fashion-mnist example: ${err.message} (FASHION_DIR=<dir> for another location)`);
+  process.exit(1);
+}
+
+const dt = await init({ algorithm: 'dsgd', topology: ranks > 1 ? 'onepeer-exp' : 'ring' });
+try {
+  const { train, test } = data;
   const model = buildModel(modelName, train.sampleShape, train.classes, dt.seed);
-  await dt.fit(model, { train, test }, {
+  const { summary } = await dt.fit(model, { train, test }, {
     optimizer: tf.train.momentum(lr, 0.9),
     batchSize: 32,
     epochs,
+    steps,
     evalEvery: 200,
     evalSamples: 5000,
     logEvery: 25,
     checkpointEvery: dt.out === undefined ? 0 : 200,
     extra: { dataset: 'fashion-mnist', model: modelName, learningRate: lr },
   });
+  if (dt.rank === 0) console.error(`average model test accuracy ${(100 * summary.finalAccuracy).toFixed(2)}%`);
 } finally {
   await dt.close();
 }

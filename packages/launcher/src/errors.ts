@@ -23,3 +23,17 @@ export class NetnsError extends Error {
     super(message, options);
   }
 }
+
+export type RunDataErrorCode = 'E_RUN_MISSING' | 'E_RUN_SUMMARY' | 'E_RUN_FAILED';
+
+/** A run directory that cannot be read back (compare, simulate --calibrate), or a run that failed. */
+export class RunDataError extends Error {
+  override readonly name = 'RunDataError';
+  constructor(
+    readonly code: RunDataErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

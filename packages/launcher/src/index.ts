@@ -14,9 +14,29 @@ export { k8sManifests, k8sName } from './k8s.js';
 export { toYaml, toYamlDocuments, type YamlValue } from './yaml.js';
 export { runLaunch } from './commands/launch.js';
 export { prepareWorkerEnv } from './commands/worker.js';
-export { UsageError, NetnsError, type NetnsErrorCode } from './errors.js';
+export { UsageError, NetnsError, RunDataError, type NetnsErrorCode, type RunDataErrorCode } from './errors.js';
 export {
   createNetnsCluster, cleanupStaleClusters, describeCluster, netnsUnavailableReason, parseRate, formatRate,
   liveClusters, SUBNET_PREFIX, MAX_NODES, DEFAULT_NETNS_PREFIX,
   type NetnsCluster, type NetnsClusterOptions, type SpawnOptions, type StaleCleanupOptions,
 } from './netns/index.js';
+export { buildComparison, type Comparison, type ComparisonOptions, type ConfigResult } from './compare/build.js';
+export { parseConfigs, configSlug, type RunConfig } from './compare/configs.js';
+export { runCurves, stepCurve, accuracyCurve, wallAt, type RunCurves, type StepPoint, type AccuracyPoint } from './compare/curves.js';
+export { comparisonMarkdown } from './compare/markdown.js';
+export {
+  readRunDir, decodeSummary, decodeLogLine, decodeRankLog,
+  type RunData, type SummaryView, type StepRecord, type EvalRecord, type RankTrace,
+} from './compare/run-data.js';
+export { runComparison, writeComparison, launchArgs, type ComparePlan, type CompareResult, type FailedRun, type Launcher } from './compare/run.js';
+export { resolveCompare, type CompareOptionsRaw } from './commands/compare.js';
+export { reportHtml, escapeHtml, type ReportInput } from './report/page.js';
+export { comparisonCharts, type ChartSpec, type ChartData } from './report/charts.js';
+export { simulate, simulateConfig, stepTerms, messageBytes, type SimInput, type SimRow } from './simulate/model.js';
+export { calibrate, type Calibration, type CalibrateOptions } from './simulate/calibrate.js';
+export {
+  linkFromRate, ringAllreduce, onePeer, staticExponential, scheduleGossip, seconds as commSeconds,
+  type Link, type CommTerms,
+} from './simulate/alpha-beta.js';
+export { simulationTable, type SimTableRow } from './simulate/format.js';
+export { runSimulate, type SimulateOptionsRaw, type SimulateReport } from './commands/simulate.js';

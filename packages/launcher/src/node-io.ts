@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as topology from '@dtrain/topology';
+import { validateAlgorithm } from '@dtrain/runtime';
 import { detectGpus } from './gpus.js';
 import type { ResolveIO } from './resolve.js';
 
@@ -16,6 +17,11 @@ export function examplesDir(env: NodeJS.ProcessEnv = process.env): string {
 export function checkTopology(name: string, nodes: number, seed: number): void {
   const create = (topology as unknown as Record<string, unknown>).createSchedule;
   if (typeof create === 'function') create(name, nodes, { seed });
+}
+
+/** The workers' own check (validateAlgorithm), run before any of them starts. */
+export function checkAlgorithm(algorithm: string, name: string, nodes: number, seed: number, options: { globalAvgPeriod?: number }): void {
+  validateAlgorithm(algorithm, topology.createSchedule(name, nodes, { seed }), options);
 }
 
 export function nodeIO(): ResolveIO {
@@ -37,5 +43,6 @@ export function nodeIO(): ResolveIO {
     detectGpus: () => detectGpus(),
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
     checkTopology,
+    checkAlgorithm,
   };
 }

@@ -27,6 +27,8 @@ export interface ResolveIO {
   randomHex(bytes: number): string;
   /** Throws when the topology cannot be built for this many nodes. */
   checkTopology?(name: string, nodes: number, seed: number): void;
+  /** Throws when the algorithm is unknown, or refuses this topology or these options (as the workers would). */
+  checkAlgorithm?(algorithm: string, topology: string, nodes: number, seed: number, options: { globalAvgPeriod?: number }): void;
 }
 
 export interface ResolvedLaunch {
@@ -149,6 +151,16 @@ function checkTopologyFits(raw: LaunchOptionsRaw, nodes: number, seed: number, i
   }
 }
 
+function checkAlgorithmFits(raw: LaunchOptionsRaw, nodes: number, seed: number, globalAvgPeriod: number | undefined, io: ResolveIO): void {
+  if (io.checkAlgorithm === undefined) return;
+  try {
+    io.checkAlgorithm(raw.algorithm, raw.topology, nodes, seed, globalAvgPeriod === undefined ? {} : { globalAvgPeriod });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new UsageError(`--algorithm ${raw.algorithm}: ${msg}`, { cause: err });
+  }
+}
+
 /** `--cluster` and `--rate`: undefined for plain processes, else the emulated cluster's settings. */
 function clusterOption(raw: LaunchOptionsRaw, nodes: number): { rate?: string } | undefined {
   const kind = raw.cluster ?? 'local';
@@ -185,6 +197,7 @@ export function resolveLaunch(
   const netns = clusterOption(raw, nodes);
   const path = resolveScript(script, raw.example, io);
   checkTopologyFits(raw, nodes, seed, io);
+  checkAlgorithmFits(raw, nodes, seed, globalAvgPeriod, io);
   const out = raw.out !== undefined ? resolvePath(io.cwd, raw.out) : join(io.cwd, 'runs', `${timestamp(io.now)}-${raw.algorithm}-${raw.topology}`);
   const options = {
     algorithm: raw.algorithm,

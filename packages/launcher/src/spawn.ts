@@ -4,9 +4,12 @@
  * rank that exits non-zero or dies by a signal stops the others: SIGTERM to
  * every group, SIGKILL after the grace period. When every rank has exited,
  * leftover processes in their groups are killed, so none outlives the job.
+ * Local ranks also get DTRAIN_PARENT_PID and exit by themselves when the
+ * launcher dies without cleaning up (SIGKILL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { PARENT_PID_VAR } from '@dtrain/runtime';
 import { MALLOC_TUNABLES } from './constants.js';
 import type { ProcessSpec } from './plan.js';
 import type { StreamName } from './logs.js';
@@ -95,8 +98,9 @@ export function startJob(specs: readonly ProcessSpec[], options: JobOptions): Jo
   specs.forEach((spec, i) => {
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
-      // Workers get the malloc settings ZeroMQ needs unless the user chose their own.
-      env: { GLIBC_TUNABLES: MALLOC_TUNABLES, ...baseEnv, ...spec.env },
+      // Workers get the malloc settings ZeroMQ needs unless the user chose their own; local
+      // ones get our pid, so they exit when we are gone, even after a SIGKILL (parent-watch.ts).
+      env: { GLIBC_TUNABLES: MALLOC_TUNABLES, ...baseEnv, ...spec.env, ...(spec.remote ? {} : { [PARENT_PID_VAR]: String(process.pid) }) },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

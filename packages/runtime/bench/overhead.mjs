@@ -2,8 +2,9 @@
 // The training loop's own cost: ms/step of session.fit() on a single-rank
 // session (no communication; the comm time it reports is subtracted anyway)
 // against a bare tfjs loop over the same model, data, batch size, loss,
-// optimizer and backend. Reps are interleaved (bare, fit, fit, bare, ...) and
-// the medians compared; the goal is fit/bare <= 1.05.
+// optimizer and backend. The two loops alternate step by step (one bare step
+// inside each fit onStep call), so load from other jobs hits both alike;
+// several reps; mean and median compared. The goal is fit/bare <= 1.05.
 // Build first: npx tsc -b packages/runtime. Usage:
 //   node packages/runtime/bench/overhead.mjs [--backend wasm] [--model mlp] [--batch 32]
 //     [--steps 300] [--reps 5] [--algorithm dsgd] [--log-every 10] [--optimizer sgd|momentum]
@@ -46,42 +47,53 @@ function syntheticDataset(n) {
 
 const makeOptimizer = () => (optimizerName === 'momentum' ? tf.train.momentum(LR, 0.9) : tf.train.sgd(LR));
 
-/** The reference: a plain tfjs loop (gather a batch, minimize, read the loss every logEvery steps). */
-function bareRun(data) {
+/** The reference: a plain tfjs loop step (gather a batch, minimize, read the loss every logEvery steps). */
+function createBareStepper(data) {
   const model = buildModel(modelName, data.sampleShape, data.classes, 1);
   const opt = makeOptimizer();
   const size = 784;
   const xs = new Float32Array(batch * size);
   const ys = new Int32Array(batch);
-  const perm = Int32Array.from({ length: data.n }, (_, i) => i);
-  let t0 = 0;
-  for (let k = 0; k < steps; k++) {
-    if (k === WARMUP) t0 = performance.now();
-    for (let b = 0; b < batch; b++) {
-      const i = perm[(k * batch + b) % data.n];
-      xs.set(data.x.subarray(i * size, (i + 1) * size), b * size);
-      ys[b] = data.y[i];
-    }
-    const xb = tf.tensor(xs.slice(), [batch, 28, 28, 1], 'float32');
-    const yb = tf.tensor1d(ys.slice(), 'int32');
-    const loss = opt.minimize(() => crossEntropy(model, xb, yb), true);
-    if ((k + 1) % logEvery === 0) loss.dataSync();
-    tf.dispose([xb, yb, loss]);
-  }
-  const ms = (performance.now() - t0) / (steps - WARMUP);
-  opt.dispose();
-  model.dispose();
-  return { msPerStep: ms, commMsPerStep: 0 };
+  let k = 0;
+  return {
+    /** One step; returns its milliseconds. */
+    step() {
+      const t0 = performance.now();
+      for (let b = 0; b < batch; b++) {
+        const i = (k * batch + b) % data.n;
+        xs.set(data.x.subarray(i * size, (i + 1) * size), b * size);
+        ys[b] = data.y[i];
+      }
+      const xb = tf.tensor(xs.slice(), [batch, 28, 28, 1], 'float32');
+      const yb = tf.tensor1d(ys.slice(), 'int32');
+      const loss = opt.minimize(() => crossEntropy(model, xb, yb), true);
+      if ((k + 1) % logEvery === 0) loss.dataSync();
+      tf.dispose([xb, yb, loss]);
+      k += 1;
+      return performance.now() - t0;
+    },
+    dispose() {
+      opt.dispose();
+      model.dispose();
+    },
+  };
 }
 
-/** The runtime: session.fit on one rank, timed between the onStep calls of the timed steps. */
-async function fitRun(data) {
+/**
+ * One rep: session.fit on one rank, with one bare step run inside each
+ * onStep call, so that the two loops alternate step by step and share
+ * whatever load the machine has at that moment. A fit step is the time
+ * from the end of the previous onStep to this one, minus its comm time.
+ */
+async function rep(data) {
   const [transport] = createMemoryNetwork(1);
   const session = createSession({ transport, algorithm, topology: 'ring', seed: 1, backend });
   const model = buildModel(modelName, data.sampleShape, data.classes, 1);
-  let t0 = 0;
-  let t1 = 0;
-  let comm = 0;
+  const bare = createBareStepper(data);
+  const fitMs = [];
+  const bareMs = [];
+  const commMs = [];
+  let last = 0;
   await session.fit(model, { train: data }, {
     optimizer: makeOptimizer(),
     batchSize: batch,
@@ -90,36 +102,38 @@ async function fitRun(data) {
     logEvery,
     shard: 'none',
     onStep: (s) => {
-      if (s.iteration === WARMUP - 1) t0 = performance.now();
-      if (s.iteration >= WARMUP) comm += s.commSeconds;
-      t1 = performance.now();
+      const now = performance.now();
+      const b = bare.step();
+      if (s.iteration >= WARMUP) {
+        fitMs.push(now - last - 1000 * s.commSeconds);
+        commMs.push(1000 * s.commSeconds);
+        bareMs.push(b);
+      }
+      last = performance.now();
     },
   });
   await session.close();
+  bare.dispose();
   model.dispose();
-  const timed = steps - WARMUP;
-  return { msPerStep: (t1 - t0) / timed, commMsPerStep: (1000 * comm) / timed };
+  return { fitMs, bareMs, commMs };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const report = await selectBackend(backend);
 const data = syntheticDataset(Math.max(steps * batch, 1024));
-const bare = [];
-const fit = [];
+const runs = [];
 for (let r = 0; r < reps; r++) {
-  // Alternate the order so that drift on a shared machine hits both sides alike.
-  const order = r % 2 === 0 ? ['bare', 'fit'] : ['fit', 'bare'];
-  for (const which of order) {
-    if (which === 'bare') bare.push(bareRun(data));
-    else fit.push(await fitRun(data));
-  }
-  const b = bare[r].msPerStep;
-  const f = fit[r].msPerStep - fit[r].commMsPerStep;
-  console.log(`rep ${r + 1}/${reps}: bare ${b.toFixed(3)} ms/step, fit ${f.toFixed(3)} ms/step (comm ${fit[r].commMsPerStep.toFixed(3)} subtracted), ratio ${(f / b).toFixed(3)}`);
+  const run = await rep(data);
+  runs.push(run);
+  const f = mean(run.fitMs);
+  const b = mean(run.bareMs);
+  console.log(`rep ${r + 1}/${reps}: bare ${b.toFixed(3)} ms/step, fit ${f.toFixed(3)} ms/step (comm ${mean(run.commMs).toFixed(3)} ms subtracted), ratio ${(f / b).toFixed(3)}`);
 }
-const b = median(bare.map((x) => x.msPerStep));
-const f = median(fit.map((x) => x.msPerStep - x.commMsPerStep));
+const allBare = runs.flatMap((x) => x.bareMs);
+const allFit = runs.flatMap((x) => x.fitMs);
+const round = (x, d = 3) => Number(x.toFixed(d));
 const summary = {
   backend: report.backend,
   model: modelName,
@@ -127,13 +141,16 @@ const summary = {
   optimizer: optimizerName,
   batch,
   steps,
-  timedSteps: steps - WARMUP,
+  timedStepsPerRep: steps - WARMUP,
   reps,
   logEvery,
-  bareMsPerStep: Number(b.toFixed(3)),
-  fitMsPerStep: Number(f.toFixed(3)),
-  ratio: Number((f / b).toFixed(4)),
-  overheadPercent: Number((100 * (f / b - 1)).toFixed(2)),
-  perRepRatios: bare.map((x, i) => Number(((fit[i].msPerStep - fit[i].commMsPerStep) / x.msPerStep).toFixed(3))),
+  bareMeanMs: round(mean(allBare)),
+  fitMeanMs: round(mean(allFit)),
+  ratioMean: round(mean(allFit) / mean(allBare), 4),
+  bareMedianMs: round(median(allBare)),
+  fitMedianMs: round(median(allFit)),
+  ratioMedian: round(median(allFit) / median(allBare), 4),
+  repRatios: runs.map((x) => round(mean(x.fitMs) / mean(x.bareMs))),
+  commMeanMs: round(mean(runs.flatMap((x) => x.commMs)), 4),
 };
 console.log(JSON.stringify(summary));

@@ -58,7 +58,7 @@ export function pairedRatio(opPerRank: readonly (readonly number[])[], rawPerRan
 }
 
 async function benchAction(flags: BenchFlags): Promise<void> {
-  const nodes = intOption('--nodes', flags.nodes, 1, 256);
+  const nodes = intOption('--nodes', flags.nodes, 2, 256);
   const floats = intOption('--floats', flags.floats, 1, 2 ** 28);
   const iters = intOption('--iters', flags.iters, 1, 1000);
   const transport = transportOption(flags.transport);
@@ -162,10 +162,10 @@ export function registerBench(program: Command): void {
     .option('--op <exchange|allreduce>', 'operation to time', 'exchange')
     .option('--topology <name>', 'schedule for --op exchange', 'ring')
     .option('--transport <tcp|ipc>', 'ZeroMQ transport between the processes', 'tcp')
-    .option('--iters <k>', 'timed iterations (after one warm-up)', '5')
+    .option('--iters <k>', 'timed iterations (after one warm-up)', '7')
     .option('--timeout <seconds>', 'how long a rank waits for a peer before failing', '60')
     .option('--chunk <floats>', 'floats per streamed frame (communicator default 2^20)')
-    .option('--lanes <k>', 'chunks in flight at once (communicator default 4)')
+    .option('--lanes <k>', 'chunks in flight at once (communicator default 8)')
     .option('--json', 'print one JSON object')
     .action(benchAction);
 }

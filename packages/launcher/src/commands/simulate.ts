@@ -1,8 +1,9 @@
+import { existsSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { parseConfigs } from '../compare/configs.js';
 import { readRunDir } from '../compare/run-data.js';
-import { UsageError } from '../errors.js';
+import { RunDataError, UsageError } from '../errors.js';
 import { intOption } from '../options.js';
 import { linkFromRate, type Link } from '../simulate/alpha-beta.js';
 import { calibrate, type Calibration } from '../simulate/calibrate.js';
@@ -50,6 +51,22 @@ export interface SimulateReport {
   rows: SimTableRow[];
 }
 
+const CALIBRATE_FIX = 'point --calibrate at the --out directory of a finished run (dtrain launch --out DIR, or one configuration under dtrain compare --out DIR)';
+
+/** The calibration from a run directory; a missing or unreadable one is a usage error (exit 2) naming the directory. */
+function calibrateFrom(dir: string, options: Parameters<typeof calibrate>[1]): Calibration {
+  const path = resolvePath(dir);
+  if (!existsSync(path) || !statSync(path).isDirectory()) {
+    throw new UsageError(`--calibrate ${dir}: no such directory (${path}); ${CALIBRATE_FIX}`);
+  }
+  try {
+    return calibrate(readRunDir(path, 'measured'), options);
+  } catch (err) {
+    if (err instanceof RunDataError) throw new UsageError(`--calibrate ${dir}: ${err.message}; or ${CALIBRATE_FIX}`, { cause: err });
+    throw err;
+  }
+}
+
 function nodeList(raw: string): number[] {
   return raw.split(',').map((n) => intOption('--nodes', n, 1, 1 << 16));
 }
@@ -62,7 +79,7 @@ export function runSimulate(raw: SimulateOptionsRaw): SimulateReport {
   const paramsFlag = raw.params === undefined ? undefined : Math.round(parseCount('--params', raw.params));
   let calibration: Calibration | null = null;
   if (raw.calibrate !== undefined) {
-    calibration = calibrate(readRunDir(resolvePath(raw.calibrate), 'measured'), { alpha, bytesPerParam, ...(paramsFlag !== undefined ? { params: paramsFlag } : {}) });
+    calibration = calibrateFrom(raw.calibrate, { alpha, bytesPerParam, ...(paramsFlag !== undefined ? { params: paramsFlag } : {}) });
   }
   const params = paramsFlag ?? calibration?.params;
   if (params === undefined) throw new UsageError('--params is required without --calibrate; write e.g. --params 25.5M');

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { normalizeWorkerEnv, WorkerEnvError } from '@dtrain/runtime';
+import { normalizeWorkerEnv, PARENT_PID_VAR, WorkerEnvError } from '@dtrain/runtime';
 import { UsageError } from '../errors.js';
 
 const HELP = `
@@ -11,14 +11,20 @@ MASTER_ADDR, MASTER_PORT; rank 0 listens on MASTER_PORT+1), Slurm (SLURM_PROCID,
 SLURM_NTASKS, SLURM_LOCALID, first host of SLURM_JOB_NODELIST) or a Kubernetes Indexed Job
 (JOB_COMPLETION_INDEX with DTRAIN_WORLD_SIZE and DTRAIN_RENDEZVOUS), sets the DTRAIN_*
 variables and runs the script in this process. DTRAIN_SECRET is always required:
-  export DTRAIN_SECRET=$(openssl rand -hex 16)   # before torchrun / sbatch, same on every rank`;
+  export DTRAIN_SECRET=$(openssl rand -hex 16)   # before torchrun / sbatch, same on every rank
+With --exit-with-parent the rank also exits (closing its links) when the process that started
+it is gone, even if that process was killed with SIGKILL and could not stop its children.`;
 
 export interface WorkerFlags {
   gpuPerLocalRank?: boolean;
+  exitWithParent?: boolean;
 }
 
-/** Resolve the contract into `env` (mutated), or throw a UsageError naming the variable. */
-export function prepareWorkerEnv(env: NodeJS.ProcessEnv, flags: WorkerFlags): void {
+/**
+ * Resolve the contract into `env` (mutated), or throw a UsageError naming the
+ * variable. `parentPid`: the pid watched with --exit-with-parent (default: ours).
+ */
+export function prepareWorkerEnv(env: NodeJS.ProcessEnv, flags: WorkerFlags, parentPid: number = process.ppid): void {
   let vars: Record<string, string>;
   try {
     vars = normalizeWorkerEnv(env);
@@ -28,6 +34,11 @@ export function prepareWorkerEnv(env: NodeJS.ProcessEnv, flags: WorkerFlags): vo
   }
   Object.assign(env, vars);
   if (flags.gpuPerLocalRank === true && env.CUDA_VISIBLE_DEVICES === undefined) env.CUDA_VISIBLE_DEVICES = vars.DTRAIN_LOCAL_RANK;
+  if (flags.exitWithParent === true) {
+    // pid 1 (or 0 in a container) is no launcher: we were already orphaned, or are the container's init.
+    if (parentPid <= 1) throw new UsageError(`--exit-with-parent: the parent pid is ${parentPid}, so there is no launcher to follow; drop --exit-with-parent`);
+    env[PARENT_PID_VAR] = String(parentPid);
+  }
 }
 
 export function registerWorker(program: Command): void {
@@ -37,6 +48,7 @@ export function registerWorker(program: Command): void {
     .argument('<script>', 'worker script to run in this process')
     .argument('[args...]', 'arguments for the script (write them after --)')
     .option('--gpu-per-local-rank', 'set CUDA_VISIBLE_DEVICES to the local rank when the engine left it unset')
+    .option('--exit-with-parent', 'exit when the process that started this one is gone (its pid goes to the script as DTRAIN_PARENT_PID)')
     .addHelpText('after', HELP)
     .action(async (script: string, args: string[], flags: WorkerFlags) => {
       const path = resolve(script);

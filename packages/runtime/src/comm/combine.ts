@@ -4,7 +4,7 @@
  * once, so the SIMD kernel (kernel.ts, used from KERNEL_MIN_FLOATS
  * elements on) and the scalar loops below return identical bits.
  */
-import { simdKernel } from './kernel.js';
+import { KERNEL_MAX_PARTS, simdKernel } from './kernel.js';
 
 /** Below this length the scalar loop is as fast as copying into the kernel. */
 export const KERNEL_MIN_FLOATS = 4096;
@@ -17,7 +17,7 @@ export function combineInPlace(
   weights: readonly number[],
 ): void {
   if (parts.length === 0 && self === 1) return;
-  const kernel = x.length >= KERNEL_MIN_FLOATS && parts.length <= 64 ? simdKernel() : undefined;
+  const kernel = x.length >= KERNEL_MIN_FLOATS && parts.length <= KERNEL_MAX_PARTS ? simdKernel() : undefined;
   if (kernel !== undefined) kernel.mix(x, self, x, parts, weights);
   else combineScalar(x, self, parts, weights);
 }

@@ -25,7 +25,7 @@ export interface CommunicatorOptions {
   timeoutMs?: number;
   /** Floats per streamed frame (default 2^20 = 4 MiB). */
   chunkFloats?: number;
-  /** Chunks of one operation in flight at once (default 4). */
+  /** Chunks of one operation in flight at once (default 8). */
   lanes?: number;
 }
 

@@ -2,8 +2,13 @@
 
 /** Floats per frame when a vector is streamed in chunks (4 MiB of float32). */
 export const DEFAULT_CHUNK_FLOATS = 1 << 20;
-/** Chunks of one operation in flight at once (each holds its own receive buffers). */
-export const DEFAULT_LANES = 4;
+/**
+ * Chunks of one operation in flight at once (each holds its own receive
+ * buffers). 8 keeps the link busy while chunks wait for their
+ * acknowledgement and their combine, and lets one ring allreduce of up to
+ * 8 chunks per segment run in a single wave.
+ */
+export const DEFAULT_LANES = 8;
 /** Default receive deadline, measured from when each receive starts. */
 export const DEFAULT_COMM_TIMEOUT_MS = 30_000;
 /**

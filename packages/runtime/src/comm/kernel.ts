@@ -19,8 +19,13 @@
  * callers use the scalar loop.
  */
 
+import { CommError } from '../errors.js';
+
 /** Floats handed to the module per call; longer vectors go in slices. */
 export const KERNEL_SLICE_FLOATS = 1 << 16;
+/** Most parts one call mixes (the size of the weight/pointer table). */
+export const KERNEL_MAX_PARTS = 64;
+const TABLE_BYTES = KERNEL_MAX_PARTS * 16;
 
 const leb = (value: number): number[] => {
   const out: number[] = [];
@@ -149,7 +154,7 @@ export class SimdKernel {
       const view = new DataView(this.memory.buffer);
       const sliceBytes = slice * 4;
       const table = 0;
-      const xAt = 64 * 16;
+      const xAt = TABLE_BYTES;
       for (let t = 0; t < k; t++) {
         view.setFloat64(table + 16 * t, weights[t], true);
         view.setInt32(table + 16 * t + 8, xAt + (t + 1) * sliceBytes, true);
@@ -173,8 +178,10 @@ export class SimdKernel {
   /** Grow the memory to hold the table, x, k parts and out for one slice. */
   private reserve(k: number): void {
     if (k <= this.parts) return;
-    if (k > 64) throw new RangeError(`the combine kernel takes at most 64 parts; got ${k}`);
-    const bytes = 64 * 16 + (k + 2) * KERNEL_SLICE_FLOATS * 4;
+    if (k > KERNEL_MAX_PARTS) {
+      throw new CommError('E_COMM_ARGUMENT', `the combine kernel mixes at most ${KERNEL_MAX_PARTS} parts; got ${k} (use combineScalar)`);
+    }
+    const bytes = TABLE_BYTES + (k + 2) * KERNEL_SLICE_FLOATS * 4;
     const pages = Math.ceil(bytes / 65536);
     const have = this.memory.buffer.byteLength / 65536;
     if (pages > have) this.memory.grow(pages - have);

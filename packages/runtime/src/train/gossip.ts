@@ -1,7 +1,8 @@
 /**
  * The GossipComm handed to algorithms: the Communicator with the schedule
  * and gossip rounds bound, and a stopwatch around every operation (the
- * communication seconds each step reports).
+ * communication seconds each step reports). On one rank both operations
+ * are identities and return at once.
  */
 import type { Schedule } from '@dtrain/topology';
 import type { GossipComm } from '../algorithms/types.js';
@@ -27,10 +28,13 @@ export class TimedGossip implements GossipComm {
   }
 
   async exchange(x: Float32Array, iteration: number, weight?: number): Promise<ExchangeResult> {
+    // One rank: W = [1], so every round leaves x (and the push-sum weight) as it is.
+    if (this.comm.size === 1) return { weight, floatsSent: 0 };
     return this.timed(() => this.comm.exchange(x, this.schedule, iteration, { rounds: this.rounds, weight }));
   }
 
   async allreduceMean(x: Float32Array, iteration: number): Promise<void> {
+    if (this.comm.size === 1) return; // the mean of one vector
     return this.timed(() => this.comm.allreduce(x, { op: 'mean', iteration }));
   }
 

@@ -7,7 +7,7 @@ export type { FitData, FitOptions, FitResult } from './fit.js';
 export { BatchStream, iidShard, type Batch } from './batches.js';
 export { accuracy, consensus, crossEntropy } from './evaluate.js';
 export { createLogger, silentLogger, RunTotals, type EvalRecord } from './metrics.js';
-export { gatherSummary, writeSummary, type RunSummary, type RankSummary } from './summary.js';
+export { gatherSummary, writeSummary, type RunSummary, type RankSummary, type SummaryBase } from './summary.js';
 export {
   checkpointDir,
   listCheckpoints,
@@ -18,3 +18,5 @@ export {
   type CheckpointMeta,
 } from './checkpoint.js';
 export { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_LOG_EVERY, DEFAULT_TOPOLOGY } from './constants.js';
+export { PARENT_PID_VAR, watchProcess, type ProcessWatch, type WatchOptions } from './parent-watch.js';
+export { startupHorizon, startupPeers, runStartupChecks, type StartupReport } from './startup.js';

@@ -7,6 +7,11 @@
  * DTRAIN_TOPOLOGY, ...) take precedence over those passed here, which are
  * the script's defaults; so one script runs unchanged under any
  * `dtrain launch --algorithm A --topology T`.
+ *
+ * Before it returns, a multi-process worker has checked the schedule and
+ * every link it will use (startup.ts), and watches its launcher and the
+ * termination signals (parent-watch.ts): it never outlives the launcher and
+ * leaves promptly on SIGTERM.
  */
 import { createSchedule } from '@dtrain/topology';
 import { algorithmSpec, validateAlgorithm } from '../algorithms/registry.js';
@@ -18,11 +23,14 @@ import type { BackendChoice } from '../tf/probe.js';
 import { BACKEND_CHOICES } from '../tf/probe.js';
 import { connectZmqTransport } from '../transport/connect.js';
 import { createMemoryNetwork } from '../transport/memory.js';
+import type { Transport } from '../transport/types.js';
 import type { Logger } from 'pino';
 import { BackendError, WorkerEnvError } from '../errors.js';
 import { DEFAULT_TOPOLOGY } from './constants.js';
 import { createLogger } from './metrics.js';
+import { readParentPid, watchProcess, type ProcessWatch } from './parent-watch.js';
 import { Session } from './session.js';
+import { runStartupChecks, verifyStartupSchedule } from './startup.js';
 
 export interface InitOptions extends AlgorithmOptions {
   /** Script defaults, overridden by DTRAIN_ALGORITHM / DTRAIN_TOPOLOGY / ... when set. */
@@ -111,29 +119,46 @@ export async function init(options: InitOptions = {}): Promise<Session> {
     run.globalAvgPeriod !== undefined ? { globalAvgPeriod: run.globalAvgPeriod } : {},
     logger,
   );
-  // Refuse an invalid algorithm/topology pair before any backend or network work.
+  // Refuse an invalid algorithm/topology pair, or an inconsistent schedule, before any backend or network work.
   const schedule = createSchedule(topology, size, { seed });
   validateAlgorithm(algorithm, schedule, algOptions);
-  const report = await selectBackend(backendChoice(run.backend ?? options.backend), (msg) => logger.info({ kind: 'backend' }, msg));
-  const transport =
-    we === undefined || size === 1
-      ? createMemoryNetwork(1, timeoutMs === undefined ? {} : { timeoutMs })[0]
-      : await connectZmqTransport({
-          rank,
-          size,
-          rendezvous: `${we.rendezvous.host.includes(':') ? `[${we.rendezvous.host}]` : we.rendezvous.host}:${we.rendezvous.port}`,
-          jobId: we.jobId,
-          secret: we.secret,
-          iface: run.iface,
-          protocol: options.protocol,
-          timeoutMs,
-        });
+  const verified = verifyStartupSchedule(schedule);
+  const multi = we !== undefined && size > 1;
+  const watch: ProcessWatch | undefined = multi
+    ? watchProcess({ parentPid: readParentPid(env), onStop: (reason) => logger.warn({ kind: 'stop' }, reason) })
+    : undefined;
+  let transport: Transport | undefined;
   try {
+    const report = await selectBackend(backendChoice(run.backend ?? options.backend), (msg) => logger.info({ kind: 'backend' }, msg));
+    if (!multi) {
+      transport = createMemoryNetwork(1, timeoutMs === undefined ? {} : { timeoutMs })[0];
+    } else {
+      const connected = await connectZmqTransport({
+        rank,
+        size,
+        rendezvous: `${we.rendezvous.host.includes(':') ? `[${we.rendezvous.host}]` : we.rendezvous.host}:${we.rendezvous.port}`,
+        jobId: we.jobId,
+        secret: we.secret,
+        iface: run.iface,
+        protocol: options.protocol,
+        timeoutMs,
+      });
+      transport = watch === undefined ? connected : watch.attach(connected);
+    }
+    const startup = await runStartupChecks(transport, schedule, verified);
     const session = new Session({ transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions });
-    logger.info({ kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed }, 'ready');
+    logger.info(
+      {
+        kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed,
+        checkedIterations: startup.iterations, checkedPeers: startup.peers.length,
+        verifySeconds: startup.verifySeconds, checkSeconds: startup.checkSeconds,
+      },
+      'ready',
+    );
     return session;
   } catch (err) {
-    await transport.close();
+    watch?.stop();
+    await transport?.close();
     throw err;
   }
 }

@@ -13,8 +13,8 @@ import type { Algorithm, AlgorithmState } from '../algorithms/types.js';
 import { TrainError } from '../errors.js';
 import type { ParamSource } from '../tf/params.js';
 import type { TimedGossip } from './gossip.js';
-import { TfLocalModel } from './local-model.js';
 import { RunTotals } from './metrics.js';
+import { StepModel } from './step-model.js';
 
 export interface WrapOptions {
   /** Broadcast rank 0's parameters before the first step (default true). */
@@ -48,7 +48,7 @@ export interface OptimizerSnapshot {
 }
 
 export class DistributedOptimizer {
-  readonly local: TfLocalModel;
+  readonly local: StepModel;
   /** Totals of the steps taken by this process (for summary.json). */
   readonly totals = new RunTotals();
   /** performance.now() at the first step of this process, if any. */
@@ -65,7 +65,7 @@ export class DistributedOptimizer {
     private readonly bytesSent: () => number,
     options: WrapOptions = {},
   ) {
-    this.local = new TfLocalModel(src, optimizer);
+    this.local = new StepModel(src, optimizer);
     this.grad = new Float32Array(this.local.size);
     this.synced = options.syncInitial === false;
   }
@@ -101,11 +101,17 @@ export class DistributedOptimizer {
     this.startedAt ??= t0;
     const b0 = this.bytesSent();
     this.gossip.take();
-    const loss = this.local.gradient(lossFn, this.grad);
-    if (!Number.isFinite(loss)) {
-      throw new TrainError('E_TRAIN_STATE', `rank ${this.gossip.rank}: the loss is ${loss} at iteration ${this.k}; lower the learning rate`);
+    this.local.begin();
+    let loss: number;
+    try {
+      loss = this.local.gradient(lossFn, this.grad);
+      if (!Number.isFinite(loss)) {
+        throw new TrainError('E_TRAIN_STATE', `rank ${this.gossip.rank}: the loss is ${loss} at iteration ${this.k}; lower the learning rate`);
+      }
+      await this.algorithm.step(this.k, this.grad, this.local, this.gossip);
+    } finally {
+      this.local.end();
     }
-    await this.algorithm.step(this.k, this.grad, this.local, this.gossip);
     const seconds = (performance.now() - t0) / 1000;
     const commSeconds = this.gossip.take();
     const stats: StepStats = {

@@ -55,8 +55,12 @@ export interface WatchOptions {
 }
 
 export interface ProcessWatch {
-  /** The transport to use from now on: closing it ends the watch. */
-  readonly transport: Transport;
+  /**
+   * Hand over the transport to close on the way out. Returns the transport to
+   * use from now on: it delegates everything to `transport`, and its close()
+   * also ends the watch, so a session that ends normally leaves nothing behind.
+   */
+  attach(transport: Transport): Transport;
   /** Remove the signal handlers and the poll timer (idempotent). */
   stop(): void;
 }
@@ -64,16 +68,16 @@ export interface ProcessWatch {
 const SIGNALS = Object.keys(SIGNAL_EXIT_CODES) as (keyof typeof SIGNAL_EXIT_CODES)[];
 
 /**
- * Watch the parent and the termination signals on behalf of `transport`.
- * The returned transport delegates everything to the given one; its close()
- * also stops the watch, so a session that ends normally leaves nothing behind.
+ * Watch the parent and the termination signals from now on (start it before
+ * the rendezvous, which may wait long); `attach` the transport once connected.
  */
-export function watchProcess(transport: Transport, options: WatchOptions = {}): ProcessWatch {
+export function watchProcess(options: WatchOptions = {}): ProcessWatch {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const closeMs = options.closeMs ?? SHUTDOWN_CLOSE_MS;
   let stopped = false;
   let shuttingDown = false;
   const startPpid = process.ppid;
+  let transport: Transport | undefined;
 
   const shutdown = (code: number, reason: string | null): void => {
     if (shuttingDown) return;
@@ -82,7 +86,8 @@ export function watchProcess(transport: Transport, options: WatchOptions = {}): 
     if (reason !== null) options.onStop?.(reason);
     let timer: NodeJS.Timeout | undefined;
     const bounded = new Promise<void>((resolve) => (timer = setTimeout(resolve, closeMs)));
-    void Promise.race([transport.close().catch(() => undefined), bounded]).then(() => {
+    const closing = transport === undefined ? Promise.resolve() : transport.close().catch(() => undefined);
+    void Promise.race([closing, bounded]).then(() => {
       clearTimeout(timer);
       exit(code);
     });
@@ -115,17 +120,20 @@ export function watchProcess(transport: Transport, options: WatchOptions = {}): 
     for (const [signal, handler] of handlers) process.off(signal, handler);
   }
 
-  // Delegate every member (including ones added to Transport later); close() also stops the watch.
-  const close = async (): Promise<void> => {
-    stop();
-    await transport.close();
-  };
-  const guarded = new Proxy(transport, {
-    get(target, prop) {
-      if (prop === 'close') return close;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { transport: guarded, stop };
+  function attach(t: Transport): Transport {
+    transport = t;
+    // Delegate every member (including ones added to Transport later); close() also ends the watch.
+    const close = async (): Promise<void> => {
+      stop();
+      await t.close();
+    };
+    return new Proxy(t, {
+      get(target, prop) {
+        if (prop === 'close') return close;
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+  return { attach, stop };
 }

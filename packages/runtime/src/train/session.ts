@@ -21,7 +21,7 @@ import { runFit, type FitData, type FitOptions, type FitResult } from './fit.js'
 import { TimedGossip } from './gossip.js';
 import { logEval, silentLogger, type EvalRecord } from './metrics.js';
 import { DistributedOptimizer, type WrapOptions } from './optimizer.js';
-import { gatherSummary, writeSummary, type RunSummary } from './summary.js';
+import { gatherSummary, writeSummary, type RunSummary, type SummaryBase } from './summary.js';
 
 export interface SessionOptions {
   /** A connected transport; the session closes it on close(). */
@@ -144,7 +144,7 @@ export class Session {
     const summary = await gatherSummary(
       this.comm,
       opt,
-      { algorithm: this.algorithm, topology: this.topology, backend: this.backend, seed: this.seed },
+      this.summaryBase(),
       end,
       { ...options.extra },
     );
@@ -153,6 +153,21 @@ export class Session {
       this.logger.info({ kind: 'summary', file, finalAccuracy: summary.finalAccuracy, finalLoss: summary.finalLoss }, 'summary written');
     }
     return summary;
+  }
+
+  /** The run's settings for summary.json: schedule, rounds, and H when the algorithm uses one. */
+  private summaryBase(): SummaryBase {
+    const base: SummaryBase = {
+      algorithm: this.algorithm,
+      topology: this.topology,
+      schedule: this.schedule.name,
+      dynamic: this.schedule.dynamic,
+      rounds: this.spec.options.includes('rounds') ? this.algorithmOptions.rounds : 1,
+      backend: this.backend,
+      seed: this.seed,
+    };
+    if (this.spec.options.includes('globalAvgPeriod')) base.globalAvgPeriod = this.algorithmOptions.globalAvgPeriod;
+    return base;
   }
 
   /** Close the transport (idempotent). No communication: safe after an error. */

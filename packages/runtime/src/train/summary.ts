@@ -21,6 +21,14 @@ export interface RankSummary {
 export interface RunSummary {
   algorithm: string;
   topology: string;
+  /** The schedule's name (schedule.name: what W(k) was, e.g. 'onepeer-exp'). */
+  schedule: string;
+  /** Whether W depends on the iteration. */
+  dynamic: boolean;
+  /** Gossip rounds per iteration (W^R per step; 1 for algorithms without gossip). */
+  rounds: number;
+  /** The global-average period H, for the algorithms that use one (pga, local-sgd). */
+  globalAvgPeriod?: number;
   nodes: number;
   backend: string;
   seed: number;
@@ -28,9 +36,11 @@ export interface RunSummary {
   steps: number;
   /** Slowest rank's seconds from its first step to the summary. */
   wallClockSeconds: number;
-  /** Means over ranks of the per-step means. */
+  /** Mean over ranks of each rank's mean step time (gradient, local update and communication). */
   meanStepSeconds: number;
+  /** Mean over ranks of each rank's mean seconds per step inside communication (exchange, allreduce). */
   meanCommSeconds: number;
+  /** meanStepSeconds minus meanCommSeconds, averaged the same way. */
   meanComputeSeconds: number;
   /** Mean over ranks of the mean training loss over the last steps. */
   finalLoss: number | null;
@@ -45,6 +55,18 @@ export interface RunSummary {
   [extra: string]: unknown;
 }
 
+/** What the session knows about the run before any figure is gathered. */
+export interface SummaryBase {
+  algorithm: string;
+  topology: string;
+  schedule: string;
+  dynamic: boolean;
+  rounds: number;
+  globalAvgPeriod?: number;
+  backend: string;
+  seed: number;
+}
+
 const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 function mean(values: number[]): number {
@@ -56,7 +78,7 @@ function mean(values: number[]): number {
 export async function gatherSummary(
   comm: Communicator,
   opt: DistributedOptimizer,
-  base: { algorithm: string; topology: string; backend: string; seed: number },
+  base: SummaryBase,
   end: { localAccuracy: number | null; averageAccuracy: number | null; consensusDistance: number },
   extra: Record<string, unknown> = {},
 ): Promise<RunSummary> {
