@@ -1,17 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string): string =>
-  fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, entry = 'index'): string =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
 
 // One config for every package. In-process tests import sources directly;
 // tests that spawn processes run the compiled `dist/` (built by `npm test`).
 export default defineConfig({
   resolve: {
-    alias: {
-      '@dtrain/topology': src('topology'),
-      '@dtrain/runtime': src('runtime'),
-    },
+    alias: [
+      { find: /^@dtrain\/topology$/, replacement: src('topology') },
+      { find: /^@dtrain\/runtime$/, replacement: src('runtime') },
+      { find: /^@dtrain\/runtime\/contract$/, replacement: src('runtime', 'contract') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts'],

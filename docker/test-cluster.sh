@@ -3,8 +3,9 @@
 #   1. a local base image: this machine's node, npm, their shared libraries and the repository's
 #      installed node_modules (docker import), npm set offline;
 #   2. the CPU image built FROM it with the legacy builder (docker/Dockerfile.cpu);
-#   3. `dtrain compose --nodes N` and `docker-compose up --abort-on-container-exit`
-#      (or `docker compose`), running the runtime's self-checking worker;
+#   3. `dtrain compose --nodes N` and a plain `docker compose up` (or docker-compose), running
+#      the runtime's self-checking worker; `up` returns when every rank has exited (no
+#      --abort-on-container-exit: it would stop the others when the first rank exits 0);
 #   4. every rank must exit 0 with a result whose checksums agree across ranks;
 #   5. containers, network and (unless KEEP_IMAGES=1) both images are removed.
 # Needs a running Docker engine, node, and the repository installed (npm ci) on this machine.
@@ -89,14 +90,15 @@ else set -- --example "$WORKLOAD"; fi
 node "$ROOT/packages/launcher/bin/dtrain.js" compose --nodes "$NODES" --image "$IMAGE" --job-id "$TAG" \
   --timeout 60 -o docker-compose.yml "$@"
 log "starting $NODES containers"
-timeout 300 $COMPOSE up --no-color --abort-on-container-exit > "$WORK/up.log" 2>&1 || log "compose up returned $? (checking every rank below)"
+# A rank that fails makes its peers fail within --timeout (60 s), so up ends by itself.
+timeout 300 $COMPOSE up --no-color > "$WORK/up.log" 2>&1 || log "compose up returned $? (checking every rank below)"
 
 # --- 4. every rank exited 0 and printed a result; checksums agree -------------------------
 fail=0
 : > "$WORK/results"
 rank=0
 while [ "$rank" -lt "$NODES" ]; do
-  id=$($COMPOSE ps -q "rank-$rank")
+  id=$($COMPOSE ps -a -q "rank-$rank")   # -a: v2 lists exited containers only with it
   code=$($DOCKER inspect -f '{{.State.ExitCode}}' "$id")
   if [ "$WORKLOAD" = check ]; then result=$($DOCKER logs "$id" 2>/dev/null | grep '"type":"result"' || true)
   else result=finished; fi

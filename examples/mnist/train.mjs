@@ -1,32 +1,52 @@
-// MNIST with an MLP (784-128-10), one process per rank.
+// MNIST, one process per rank: an MLP (784-128-10 by default) or a small CNN.
 //   node examples/mnist/train.mjs                      (one process)
 //   npx dtrain launch --nodes 4 --example mnist --out runs/mnist
 //   npx dtrain launch --nodes 4 --example mnist --algorithm psgd --out runs/mnist-psgd
 // The launcher's --algorithm / --topology / --seed / --backend override the defaults below.
-// STEPS (total steps per rank; wins over EPOCHS), EPOCHS (default 3) and LR (default 0.05)
-// tune the run (`dtrain compare --steps/--epochs` sets STEPS/EPOCHS).
+// Environment (all optional; `dtrain compare --steps/--epochs` sets STEPS/EPOCHS):
+//   STEPS         total steps per rank (wins over EPOCHS)     EPOCHS   default 3
+//   LR            default 0.05 (momentum 0.9)                 BATCH    samples per rank per step, default 32
+//   MODEL         mlp (default) or cnn                        HIDDEN   mlp hidden widths, default 128
+//   EVAL_EVERY    steps between evaluations, default 200      EVAL_SAMPLES  test samples per evaluation, default all
+//   LOG_EVERY     steps between step lines, default 25
+// A communication-bound job (3.7M parameters, 14.9 MB per message):
+//   MODEL=mlp HIDDEN=2048,1024 BATCH=4 npx dtrain launch --nodes 4 --example mnist
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, init, loadMnist } from '@dtrain/runtime';
+import { buildModel, init, loadMnist, parseHidden } from '@dtrain/runtime';
 
-const steps = process.env.STEPS === undefined || process.env.STEPS === '' ? undefined : Number(process.env.STEPS);
-const epochs = Number(process.env.EPOCHS || 3);
-const lr = Number(process.env.LR ?? 0.05);
+const env = (name, fallback) => (process.env[name] === undefined || process.env[name] === '' ? fallback : process.env[name]);
+const int = (name, fallback) => {
+  const raw = env(name, String(fallback));
+  if (!/^\d+$/.test(raw)) throw new Error(`${name}=${JSON.stringify(raw)} is not a non-negative integer; e.g. ${name}=${fallback}`);
+  return Number(raw);
+};
+const steps = env('STEPS', undefined) === undefined ? undefined : int('STEPS', 0);
+const epochs = int('EPOCHS', 3);
+const lr = Number(env('LR', '0.05'));
+const batchSize = int('BATCH', 32);
+const modelName = env('MODEL', 'mlp');
+if (modelName !== 'mlp' && modelName !== 'cnn') throw new Error(`MODEL=${JSON.stringify(modelName)} is not mlp or cnn`);
+const hidden = modelName === 'mlp' ? parseHidden(env('HIDDEN', '128')) : undefined;
+const evalEvery = int('EVAL_EVERY', 200);
+const evalSamples = env('EVAL_SAMPLES', undefined) === undefined ? undefined : int('EVAL_SAMPLES', 1000);
+const logEvery = int('LOG_EVERY', 25);
 // The one-peer exponential graph needs two nodes; one process runs on the (trivial) ring.
 const ranks = Number(process.env.DTRAIN_WORLD_SIZE ?? 1);
 
 const dt = await init({ algorithm: 'dsgd', topology: ranks > 1 ? 'onepeer-exp' : 'ring' });
 try {
   const { train, test } = loadMnist({ variant: 'mnist' });
-  const model = buildModel('mlp', train.sampleShape, train.classes, dt.seed);
+  const model = buildModel(modelName, train.sampleShape, train.classes, dt.seed, hidden === undefined ? {} : { hidden });
   const { summary } = await dt.fit(model, { train, test }, {
     optimizer: tf.train.momentum(lr, 0.9),
-    batchSize: 32,
+    batchSize,
     epochs,
     steps,
-    evalEvery: 200,
-    logEvery: 25,
+    evalEvery,
+    evalSamples,
+    logEvery,
     checkpointEvery: dt.out === undefined ? 0 : 200,
-    extra: { dataset: 'mnist', model: 'mlp', learningRate: lr, momentum: 0.9 },
+    extra: { dataset: 'mnist', model: modelName, ...(hidden !== undefined ? { hidden } : {}), learningRate: lr, momentum: 0.9 },
   });
   if (dt.rank === 0) console.error(`average model test accuracy ${(100 * summary.finalAccuracy).toFixed(2)}%`);
 } finally {

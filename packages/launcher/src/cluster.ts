@@ -3,7 +3,7 @@
  * the image (paths are container paths under /app), resolved from options.
  */
 import { join } from 'node:path';
-import type { RunOptions } from '@dtrain/runtime';
+import type { RunOptions } from '@dtrain/runtime/contract';
 import { EXAMPLE_ENTRIES } from './constants.js';
 import { UsageError } from './errors.js';
 import { parseGpuList } from './gpus.js';
@@ -21,6 +21,7 @@ export interface ClusterOptionsRaw {
   algorithm: string;
   topology: string;
   globalAvgPeriod?: string;
+  overlap?: boolean;
   backend?: string;
   seed: string;
   port: string;
@@ -96,6 +97,7 @@ export function resolveCluster(script: string | undefined, scriptArgs: string[],
       ...(raw.backend !== undefined ? { backend: raw.backend } : {}),
       ...(raw.iface !== undefined ? { iface: raw.iface } : {}),
       ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
+      ...(raw.overlap === true ? { overlap: true } : {}),
     },
   };
 }

@@ -3,8 +3,18 @@
  * environment contract filled in and rank 0's service as the rendezvous host.
  * Only keys of the Compose Specification that compose v1 (1.28+) also reads:
  * no top-level `version`, GPUs as `deploy.resources.reservations.devices`.
+ *
+ * How to run it (composeRunCommands): a plain `up`. Not
+ * `--abort-on-container-exit`, nor `--exit-code-from` (which implies it, in
+ * v1 and v2): both stop every service when the first one exits, also when it
+ * exits 0, and ranks finish at slightly different moments, so the others
+ * would be stopped while still writing their last lines or summary.json.
+ * A failure needs no help from compose: when a rank dies, its peers fail
+ * within the job's timeout (E_PEER_LOST) and exit non-zero, so `up` returns
+ * once every rank has exited; `ps -a` then shows each rank's exit code. No
+ * service has a restart policy, so a failed rank stays down.
  */
-import { workerEnvToVars } from '@dtrain/runtime';
+import { workerEnvToVars } from '@dtrain/runtime/contract';
 import { IMAGE_WORKDIR, type ClusterConfig } from './cluster.js';
 import type { YamlValue } from './yaml.js';
 
@@ -46,4 +56,13 @@ export function composeFile(c: ClusterConfig): { [key: string]: YamlValue } {
     services[serviceName(rank)] = service;
   }
   return { services };
+}
+
+/**
+ * The commands that run a written compose file and show how each rank
+ * ended, for compose v2 (`docker compose`) or v1 (`docker-compose`).
+ */
+export function composeRunCommands(file: string, compose: 'docker compose' | 'docker-compose' = 'docker compose'): string[] {
+  const f = /^[\w./-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`;
+  return [`${compose} -f ${f} up`, `${compose} -f ${f} ps -a`];
 }

@@ -1,5 +1,5 @@
 /** Launcher defaults, in one place (documented by `dtrain launch --help`). */
-import { DEFAULT_RENDEZVOUS_PORT } from '@dtrain/runtime';
+import { DEFAULT_RENDEZVOUS_PORT } from '@dtrain/runtime/contract';
 
 export const DEFAULT_PORT = DEFAULT_RENDEZVOUS_PORT;
 export const DEFAULT_ALGORITHM = 'dsgd';

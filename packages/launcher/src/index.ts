@@ -21,7 +21,8 @@ export {
   type NetnsCluster, type NetnsClusterOptions, type SpawnOptions, type StaleCleanupOptions,
 } from './netns/index.js';
 export { buildComparison, type Comparison, type ComparisonOptions, type ConfigResult } from './compare/build.js';
-export { parseConfigs, configSlug, type RunConfig } from './compare/configs.js';
+export { parseConfigs, configSlug, OVERLAP_SUFFIX, type RunConfig } from './compare/configs.js';
+export { rebuildComparison } from './compare/rebuild.js';
 export { runCurves, stepCurve, accuracyCurve, wallAt, type RunCurves, type StepPoint, type AccuracyPoint } from './compare/curves.js';
 export { comparisonMarkdown } from './compare/markdown.js';
 export {
@@ -33,10 +34,12 @@ export { resolveCompare, type CompareOptionsRaw } from './commands/compare.js';
 export { reportHtml, escapeHtml, type ReportInput } from './report/page.js';
 export { comparisonCharts, type ChartSpec, type ChartData } from './report/charts.js';
 export { simulate, simulateConfig, stepTerms, messageBytes, type SimInput, type SimRow } from './simulate/model.js';
-export { calibrate, type Calibration, type CalibrateOptions } from './simulate/calibrate.js';
+export { calibrate, configOfRun, type Calibration, type CalibrateOptions } from './simulate/calibrate.js';
+export { validateRun, meanWait, fitCpuPerByte, isGlobalStep, type ValidationRow, type ValidateOptions, type Prediction } from './simulate/validate.js';
+export { loadMeasuredRuns, validationTable, type MeasuredRuns } from './simulate/validate-dir.js';
 export {
   linkFromRate, ringAllreduce, onePeer, staticExponential, scheduleGossip, seconds as commSeconds,
   type Link, type CommTerms,
 } from './simulate/alpha-beta.js';
 export { simulationTable, type SimTableRow } from './simulate/format.js';
-export { runSimulate, type SimulateOptionsRaw, type SimulateReport } from './commands/simulate.js';
+export { runSimulate, runValidate, type SimulateOptionsRaw, type SimulateReport, type ValidateReport } from './commands/simulate.js';

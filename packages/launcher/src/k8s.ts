@@ -4,7 +4,7 @@
  * pods run `dtrain worker`, which reads the rank from JOB_COMPLETION_INDEX.
  * Pod i is reachable as <name>-i.<name>; rank 0's is the rendezvous.
  */
-import { workerEnvToVars } from '@dtrain/runtime';
+import { workerEnvToVars } from '@dtrain/runtime/contract';
 import { IMAGE_WORKDIR, type ClusterConfig } from './cluster.js';
 import type { YamlValue } from './yaml.js';
 

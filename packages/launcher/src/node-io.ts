@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as topology from '@dtrain/topology';
-import { validateAlgorithm } from '@dtrain/runtime';
+import { validateAlgorithm } from '@dtrain/runtime/contract';
 import { detectGpus } from './gpus.js';
 import type { ResolveIO } from './resolve.js';
 
@@ -20,7 +20,7 @@ export function checkTopology(name: string, nodes: number, seed: number): void {
 }
 
 /** The workers' own check (validateAlgorithm), run before any of them starts. */
-export function checkAlgorithm(algorithm: string, name: string, nodes: number, seed: number, options: { globalAvgPeriod?: number }): void {
+export function checkAlgorithm(algorithm: string, name: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean }): void {
   validateAlgorithm(algorithm, topology.createSchedule(name, nodes, { seed }), options);
 }
 
@@ -42,6 +42,7 @@ export function nodeIO(): ResolveIO {
     listDir: (p) => readdirSync(p),
     detectGpus: () => detectGpus(),
     randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+    env: process.env,
     checkTopology,
     checkAlgorithm,
   };

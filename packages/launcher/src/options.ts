@@ -17,6 +17,8 @@ export interface LaunchOptionsRaw {
   algorithm: string;
   topology: string;
   globalAvgPeriod?: string;
+  /** --overlap: dsgd / pga overlap the neighbour exchange with the gradient. */
+  overlap?: boolean;
   backend?: string;
   seed: string;
   out?: string;
@@ -31,6 +33,11 @@ export interface LaunchOptionsRaw {
   /** 'local' (default) or 'netns'. */
   cluster?: string;
   rate?: string;
+  sshPort?: string;
+  sshIdentityFile?: string;
+  sshConfig?: string;
+  /** --env NAME[=VALUE], repeatable. */
+  env?: string[];
 }
 
 /** Options shared by launch, compose and k8s (the run itself). */
@@ -40,6 +47,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--algorithm <name>', 'decentralized algorithm', DEFAULT_ALGORITHM)
     .option('--topology <name>', 'communication graph or schedule', DEFAULT_TOPOLOGY)
     .option('--global-avg-period <k>', 'Gossip-PGA: global average every k steps (default: the algorithm\'s)')
+    .option('--overlap', 'dsgd, pga: send the neighbour exchange while the gradient is computed (x(k+1) = W x(k) - lr g)')
     .option('--backend <name>', 'TensorFlow.js backend (default: the worker picks one)')
     .option('--seed <n>', 'seed shared by every rank', String(DEFAULT_SEED))
     .option('--port <n>', 'rendezvous port on rank 0\'s host', String(DEFAULT_PORT))
@@ -61,7 +69,15 @@ export function addLaunchOptions(cmd: Command): Command {
         .choices(['local', 'netns'])
         .default('local'),
     )
-    .option('--rate <rate>', 'with --cluster netns: link rate of every rank, e.g. 1gbit or 100mbit (default: unlimited)');
+    .option('--rate <rate>', 'with --cluster netns: link rate of every rank, e.g. 1gbit or 100mbit (default: unlimited)')
+    .option('-x, --env <NAME[=VALUE]>', 'set a variable on every rank, or forward the launcher\'s own with NAME alone (repeatable)', collect, [])
+    .option('--ssh-port <n>', 'ssh port of the --hosts machines (default: ssh\'s own, usually 22)')
+    .option('--ssh-identity-file <file>', 'private key for ssh to the --hosts machines')
+    .option('--ssh-config <file>', 'ssh_config file for the --hosts machines (ssh -F): users, ports, keys, jump hosts');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** Parse an integer option or throw a UsageError naming the flag, the value and the fix. */

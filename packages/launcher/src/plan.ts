@@ -3,8 +3,9 @@
  * no clock, no randomness): everything it needs is in LaunchConfig, so it is
  * unit-tested without spawning anything.
  */
-import { workerEnvToVars, type RunOptions } from '@dtrain/runtime';
+import { workerEnvToVars, type RunOptions } from '@dtrain/runtime/contract';
 import { isLocalHost, type HostSlots } from './hosts.js';
+import { sshOptions, type SshSettings } from './remote.js';
 
 export interface LaunchConfig {
   /** Absolute path of the worker script (the same path on every host). */
@@ -32,6 +33,10 @@ export interface LaunchConfig {
   remoteNodeBin: string;
   /** Run options handed to every rank (out is taken from `out`). */
   options: Omit<RunOptions, 'out'>;
+  /** Extra variables for every rank (`--env`); the contract's DTRAIN_* ones win. */
+  extraEnv: Record<string, string>;
+  /** How the launcher reaches remote hosts. */
+  ssh: SshSettings;
   /** Run every rank in its own network namespace (`--cluster netns`); absent: plain processes. */
   netns?: { rate?: string };
 }
@@ -85,7 +90,7 @@ export function plan(config: LaunchConfig, placement?: NetnsPlacement): ProcessS
   for (const { host, slots } of config.hosts) {
     const remote = !isLocalHost(host, config.localNames);
     for (let localRank = 0; localRank < slots && rank < config.nodes; localRank++, rank++) {
-      const env = workerEnvToVars({
+      const env = { ...config.extraEnv, ...workerEnvToVars({
         rank,
         localRank,
         worldSize: config.nodes,
@@ -93,7 +98,7 @@ export function plan(config: LaunchConfig, placement?: NetnsPlacement): ProcessS
         jobId: config.jobId,
         secret: config.secret,
         options: { ...config.options, out: config.out },
-      });
+      }) };
       if (config.gpus !== null) {
         env.CUDA_VISIBLE_DEVICES = config.gpus.length === 0 ? '' : String(config.gpus[localRank % config.gpus.length]);
       }
@@ -103,7 +108,6 @@ export function plan(config: LaunchConfig, placement?: NetnsPlacement): ProcessS
         specs.push({ rank, localRank, host, remote, command: config.nodeBin, args: nodeArgs, env, cwd: config.cwd, logPath });
         continue;
       }
-      // `-tt` gives the remote command a terminal, so it gets SIGHUP when ssh dies.
       const vars = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
       const remoteCmd = [
         'cd', shellQuote(config.cwd), '&&', 'exec', 'env', ...vars,
@@ -112,7 +116,7 @@ export function plan(config: LaunchConfig, placement?: NetnsPlacement): ProcessS
       specs.push({
         rank, localRank, host, remote,
         command: 'ssh',
-        args: ['-tt', '-o', 'BatchMode=yes', host.replace(/^\[(.*)\]$/, '$1'), remoteCmd],
+        args: [...sshOptions(config.ssh), host.replace(/^\[(.*)\]$/, '$1'), remoteCmd],
         env: {}, cwd: config.cwd, logPath,
       });
     }
@@ -126,7 +130,7 @@ function planNetns(config: LaunchConfig, placement: NetnsPlacement): ProcessSpec
   }
   const rendezvous = { host: placement.hosts[0], port: config.port };
   return Array.from({ length: config.nodes }, (_, rank) => {
-    const env = workerEnvToVars({
+    const env = { ...config.extraEnv, ...workerEnvToVars({
       rank,
       localRank: 0,
       worldSize: config.nodes,
@@ -134,7 +138,7 @@ function planNetns(config: LaunchConfig, placement: NetnsPlacement): ProcessSpec
       jobId: config.jobId,
       secret: config.secret,
       options: { ...config.options, out: config.out },
-    });
+    }) };
     if (config.gpus !== null) {
       env.CUDA_VISIBLE_DEVICES = config.gpus.length === 0 ? '' : String(config.gpus[rank % config.gpus.length]);
     }

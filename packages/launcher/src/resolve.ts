@@ -12,6 +12,7 @@ import { MAX_NODES } from './netns/names.js';
 import { parseRate } from './netns/rate.js';
 import { intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
 import type { LaunchConfig } from './plan.js';
+import { parseEnvFlags, type SshSettings } from './remote.js';
 
 export interface ResolveIO {
   cwd: string;
@@ -23,12 +24,14 @@ export interface ResolveIO {
   readFile(path: string): string;
   listDir(path: string): string[];
   detectGpus(): number[];
+  /** The launcher's environment (what `--env NAME` forwards); empty when absent. */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Random hex string of `bytes` bytes. */
   randomHex(bytes: number): string;
   /** Throws when the topology cannot be built for this many nodes. */
   checkTopology?(name: string, nodes: number, seed: number): void;
   /** Throws when the algorithm is unknown, or refuses this topology or these options (as the workers would). */
-  checkAlgorithm?(algorithm: string, topology: string, nodes: number, seed: number, options: { globalAvgPeriod?: number }): void;
+  checkAlgorithm?(algorithm: string, topology: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean }): void;
 }
 
 export interface ResolvedLaunch {
@@ -154,7 +157,10 @@ function checkTopologyFits(raw: LaunchOptionsRaw, nodes: number, seed: number, i
 function checkAlgorithmFits(raw: LaunchOptionsRaw, nodes: number, seed: number, globalAvgPeriod: number | undefined, io: ResolveIO): void {
   if (io.checkAlgorithm === undefined) return;
   try {
-    io.checkAlgorithm(raw.algorithm, raw.topology, nodes, seed, globalAvgPeriod === undefined ? {} : { globalAvgPeriod });
+    io.checkAlgorithm(raw.algorithm, raw.topology, nodes, seed, {
+      ...(globalAvgPeriod === undefined ? {} : { globalAvgPeriod }),
+      ...(raw.overlap === true ? { overlap: true } : {}),
+    });
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new UsageError(`--algorithm ${raw.algorithm}: ${msg}`, { cause: err });
@@ -182,6 +188,27 @@ function clusterOption(raw: LaunchOptionsRaw, nodes: number): { rate?: string } 
   return { rate: raw.rate };
 }
 
+/** --ssh-*: only meaningful with remote hosts; files must exist. */
+function sshSettings(raw: LaunchOptionsRaw, hosts: HostSlots[], io: ResolveIO): SshSettings {
+  const given = [raw.sshPort && '--ssh-port', raw.sshIdentityFile && '--ssh-identity-file', raw.sshConfig && '--ssh-config'].filter((x) => typeof x === 'string');
+  if (given.length > 0 && hosts.every((h) => isLocalHost(h.host, [io.hostname]))) {
+    throw new UsageError(`${given.join(', ')} only apply to ranks started over ssh; add --hosts/--hostfile with remote hosts or drop them`);
+  }
+  const file = (flag: string, path: string | undefined): string | undefined => {
+    if (path === undefined) return undefined;
+    const abs = resolvePath(io.cwd, path);
+    if (!io.isFile(abs)) throw new UsageError(`${flag} ${JSON.stringify(path)} not found (looked at ${abs}); check the path`);
+    return abs;
+  };
+  const identityFile = file('--ssh-identity-file', raw.sshIdentityFile);
+  const configFile = file('--ssh-config', raw.sshConfig);
+  return {
+    ...(raw.sshPort !== undefined ? { port: intOption('--ssh-port', raw.sshPort, 1, 65535) } : {}),
+    ...(identityFile !== undefined ? { identityFile } : {}),
+    ...(configFile !== undefined ? { configFile } : {}),
+  };
+}
+
 export function resolveLaunch(
   script: string | undefined,
   scriptArgs: string[],
@@ -195,6 +222,8 @@ export function resolveLaunch(
   const globalAvgPeriod = raw.globalAvgPeriod === undefined ? undefined : intOption('--global-avg-period', raw.globalAvgPeriod, 1);
   const { nodes, gpus, hosts } = layout(raw, io);
   const netns = clusterOption(raw, nodes);
+  const ssh = sshSettings(raw, hosts, io);
+  const extraEnv = parseEnvFlags(raw.env ?? [], io.env ?? {});
   const path = resolveScript(script, raw.example, io);
   checkTopologyFits(raw, nodes, seed, io);
   checkAlgorithmFits(raw, nodes, seed, globalAvgPeriod, io);
@@ -207,6 +236,7 @@ export function resolveLaunch(
     ...(raw.backend !== undefined ? { backend: raw.backend } : {}),
     ...(raw.iface !== undefined ? { iface: raw.iface } : {}),
     ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
+    ...(raw.overlap === true ? { overlap: true } : {}),
   };
   const config: LaunchConfig = {
     script: path,
@@ -223,6 +253,8 @@ export function resolveLaunch(
     nodeBin: io.nodeBin,
     remoteNodeBin: 'node',
     options,
+    extraEnv,
+    ssh,
     ...(netns !== undefined ? { netns } : {}),
   };
   return { config, graceMs: Math.round(graceS * 1000) };

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { PARENT_PID_VAR } from '@dtrain/runtime';
+import { PARENT_PID_VAR } from '@dtrain/runtime/contract';
 import { MALLOC_TUNABLES } from './constants.js';
 import type { ProcessSpec } from './plan.js';
 import type { StreamName } from './logs.js';

@@ -55,6 +55,9 @@ describe('--configs', () => {
       ['dsgd:ring,dsgd:ring', /twice/],
       ['dsgd:digraph-skewed', /doubly stochastic/],
       ['dsgd:torus', /dsgd:torus with 7 nodes/],
+      ['psgd+overlap', /psgd does not gossip/],
+      ['dsgd+overlap:ring', /only suffix is \+overlap/],
+      ['dsgd:ring+fast', /only suffix is \+overlap/],
     ];
     for (const [list, re] of bad) expect(() => parseConfigs(list, 7)).toThrow(expect.objectContaining({ code: 'E_USAGE', message: expect.stringMatching(re) }));
   });
@@ -68,6 +71,18 @@ describe('--configs', () => {
     expect(a).toEqual(['launch', '--nodes', '4', '--algorithm', 'psgd', '--topology', DEFAULT_TOPOLOGY, '--seed', '7', '--out', '/o/psgd', '--backend', 'cpu', '--port', '30000', '/x/train.mjs', '--', '--lr', '0.1']);
     expect(b).toContain('--global-avg-period');
     expect(b[b.indexOf('--global-avg-period') + 1]).toBe('4');
+    expect([...a, ...b]).not.toContain('--overlap');
+  });
+
+  it('+overlap runs the configuration with dtrain launch --overlap, apart from the plain one', () => {
+    const c = parseConfigs('dsgd:onepeer-exp,dsgd:onepeer-exp+overlap,pga:onepeer-exp:8+overlap', 4);
+    expect(c.map((x) => x.label)).toEqual(['dsgd:onepeer-exp', 'dsgd:onepeer-exp+overlap', 'pga:onepeer-exp:8+overlap']);
+    expect(c.map((x) => x.overlap)).toEqual([false, true, true]);
+    expect(new Set(c.map((x) => x.slug)).size).toBe(3);
+    expect(c[2]).toMatchObject({ algorithm: 'pga', topology: 'onepeer-exp', globalAvgPeriod: 8 });
+    const plan: ComparePlan = { nodes: 4, script: '/x/t.mjs', scriptArgs: [], env: {}, seed: 0, launchFlags: [], configs: c, out: '/o', freePort: false };
+    expect(launchArgs(plan, c[1])).toContain('--overlap');
+    expect(launchArgs(plan, c[0])).not.toContain('--overlap');
   });
 });
 

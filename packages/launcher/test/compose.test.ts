@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readWorkerEnv } from '@dtrain/runtime';
 import { resolveCluster, type ClusterConfig, type ClusterOptionsRaw } from '../src/cluster.js';
-import { composeFile } from '../src/compose.js';
+import { composeFile, composeRunCommands } from '../src/compose.js';
 import { UsageError } from '../src/errors.js';
 import { k8sManifests } from '../src/k8s.js';
 import type { ResolveIO } from '../src/resolve.js';
@@ -74,6 +74,31 @@ describe('compose', () => {
   ])('usage errors name the value (%#)', (options, message) => {
     expect(() => resolveCluster('t.mjs', [], options, io)).toThrow(UsageError);
     expect(() => resolveCluster('t.mjs', [], options, io)).toThrow(message);
+  });
+
+  it('no service restarts: a failed rank stays down, so its peers fail within the timeout', () => {
+    const c = resolveCluster('t.mjs', [], raw({ nodes: '3' }), io);
+    for (const svc of Object.values(composeFile(c).services as Record<string, Record<string, unknown>>)) {
+      expect(svc.restart === undefined || svc.restart === 'no').toBe(true);
+    }
+  });
+
+  it.each(['docker compose', 'docker-compose'] as const)('the run commands (%s) wait for every rank and list stopped ones', (compose) => {
+    const [up, ps] = composeRunCommands('out/dc.yml', compose);
+    const words = (cmd: string): string[] => cmd.split(' ');
+    // Both flags stop every service at the first exit, a successful one included (v1 and v2).
+    for (const flag of ['--abort-on-container-exit', '--exit-code-from']) expect(words(up)).not.toContain(flag);
+    expect(words(up).slice(-3)).toEqual(['-f', 'out/dc.yml', 'up']);
+    // v2's ps hides exited containers without -a; v1 accepts -a too.
+    expect(words(ps).slice(-4)).toEqual(['-f', 'out/dc.yml', 'ps', '-a']);
+    expect(up.startsWith(`${compose} `) && ps.startsWith(`${compose} `)).toBe(true);
+  });
+
+  it('the run commands quote a file name the shell would split', () => {
+    const name = "my runs/it's.yml";
+    const [up] = composeRunCommands(name);
+    const argv = execFileSync('sh', ['-c', `set -- ${up}; printf '%s\\n' "$@"`], { encoding: 'utf8' }).trimEnd().split('\n');
+    expect(argv).toEqual(['docker', 'compose', '-f', name, 'up']);
   });
 
   it('docker-compose config -q accepts the file', (ctx) => {

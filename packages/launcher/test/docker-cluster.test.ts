@@ -1,6 +1,6 @@
 // One container per rank: docker/test-cluster.sh builds a registry-free base image, the CPU
-// image from docker/Dockerfile.cpu, writes `dtrain compose --nodes 4`, runs it with
-// `--abort-on-container-exit` and checks every rank's result. Runs only when a Docker engine
+// image from docker/Dockerfile.cpu, writes `dtrain compose --nodes 4`, runs it with a plain
+// `up` (which returns once every rank has exited) and checks every rank's result. Runs only when a Docker engine
 // answers `docker info` and compose is installed; then it takes minutes (image builds).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

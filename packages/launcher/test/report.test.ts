@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildComparison } from '../src/compare/build.js';
 import { rankElapsed, runCurves, stepCurve, wallAt } from '../src/compare/curves.js';
 import { readRunDir, type RunData } from '../src/compare/run-data.js';
+import { rebuildComparison } from '../src/compare/rebuild.js';
 import { writeComparison } from '../src/compare/run.js';
 import { comparisonCharts, thin } from '../src/report/charts.js';
 
@@ -189,6 +190,27 @@ describe('buildComparison', () => {
     expect(pga.speedupPerStep).toBeCloseTo(summaries[0].meanStepSeconds / summaries[2].meanStepSeconds, 12);
   });
 
+  it('ratios vs psgd are configuration / baseline, the accuracy gap in points', () => {
+    const [psgd, dsgd, pga] = cmp.configs;
+    expect(psgd.commRatioVsPsgd).toBe(1);
+    expect(dsgd.commRatioVsPsgd).toBeCloseTo(summaries[1].meanCommSeconds / summaries[0].meanCommSeconds, 12);
+    expect(dsgd.stepRatioVsPsgd).toBeCloseTo(1 / (dsgd.speedupPerStep as number), 12);
+    expect(dsgd.timeToTargetRatioVsPsgd).toBeCloseTo(1 / (dsgd.speedupTimeToTarget as number), 12);
+    expect(dsgd.accuracyGapVsPsgd).toBeCloseTo((0.91 - 0.9) * 100, 12);
+    expect(pga.timeToTargetRatioVsPsgd).toBeNull();
+    expect(pga.accuracyGapVsPsgd).toBeCloseTo((0.88 - 0.9) * 100, 12);
+  });
+
+  it('a tolerance lowers the baseline\'s final accuracy as the target', () => {
+    const loose = buildComparison(runs, { targetTolerance: 0.02 });
+    expect(loose.targetAccuracy).toBeCloseTo(0.88, 12);
+    expect(loose.targetTolerance).toBe(0.02);
+    // psgd 0.8 at 4 then 0.9 at 8; dsgd 0.85 at 4, 0.9 at 6; pga ends at 0.88
+    expect(loose.configs.map((c) => c.stepsToTarget)).toEqual([8, 6, 8]);
+    expect(loose.configs[2].timeToTargetRatioVsPsgd).not.toBeNull();
+    expect(buildComparison(runs, { targetAccuracy: 0.85, targetTolerance: 0.02 }).targetAccuracy).toBe(0.85);
+  });
+
   it('a given target overrides the baseline\'s; without psgd there is no baseline', () => {
     const given = buildComparison(runs, { targetAccuracy: 0.85 });
     expect(given.targetSource).toBe('given');
@@ -197,6 +219,7 @@ describe('buildComparison', () => {
     expect(none.baseline).toBeNull();
     expect(none.targetAccuracy).toBeNull();
     expect(none.configs.every((c) => c.speedupPerStep === null && c.timeToTargetSeconds === null)).toBe(true);
+    expect(none.configs.every((c) => c.commRatioVsPsgd === null && c.accuracyGapVsPsgd === null)).toBe(true);
   });
 });
 
@@ -282,5 +305,20 @@ describe.skipIf(!existsSync(CHROMIUM))('report.html in headless Chromium (skippe
     } finally {
       rmSync(profile, { recursive: true, force: true });
     }
+  });
+});
+
+describe('compare --rebuild', () => {
+  it('reads back the recorded runs and rewrites the files, keeping the setup', async () => {
+    const again = join(root, 'rebuild');
+    mkdirSync(again, { recursive: true });
+    const setup = { nodes: 3, launchFlags: ['--cluster', 'netns', '--rate', '1gbit'] };
+    await writeComparison({ out: again, nodes: 3, setup }, runs);
+    const rebuilt = await rebuildComparison(again, { targetAccuracy: 0.85 });
+    expect(rebuilt.comparison).toEqual(buildComparison(runs, { targetAccuracy: 0.85 }));
+    const json = JSON.parse(readFileSync(join(again, 'comparison.json'), 'utf8'));
+    expect(json.setup).toEqual(setup);
+    expect(json.configs.map((c: { stepsToTarget: number }) => c.stepsToTarget)).toEqual([8, 4, 8]);
+    await expect(rebuildComparison(join(root, 'nothing-here'))).rejects.toMatchObject({ code: 'E_RUN_MISSING' });
   });
 });

@@ -69,11 +69,13 @@ describe('simulate', () => {
   const ring8 = 14 * alpha + (14 / 8) * bytes * beta;
   const one = alpha + bytes * beta;
 
-  it('per-step time = compute + comm + periodic / H', () => {
+  it('per-step time = compute + comm, pga: compute + (H-1)/H gossip + periodic / H', () => {
     expect(by('psgd').stepSeconds).toBeCloseTo(0.02 + ring8, 15);
     expect(by('dsgd:onepeer-exp').stepSeconds).toBeCloseTo(0.02 + one, 15);
     expect(by('dsgd:exp').stepSeconds).toBeCloseTo(0.02 + 3 * one, 15);
-    expect(by('pga:onepeer-exp:4').stepSeconds).toBeCloseTo(0.02 + one + ring8 / 4, 15);
+    // the H-th step averages globally instead of gossiping
+    expect(by('pga:onepeer-exp:4').stepSeconds).toBeCloseTo(0.02 + (3 / 4) * one + ring8 / 4, 15);
+    expect(by('pga:onepeer-exp:4').commSeconds).toBeCloseTo((3 / 4) * one + ring8 / 4, 15);
     expect(by('pga:onepeer-exp:4').periodicSeconds).toBeCloseTo(ring8, 15);
     expect(by('local-sgd:ring:2').stepSeconds).toBeCloseTo(0.02 + ring8 / 2, 15);
     // x and y travel in one message of twice the model
@@ -92,7 +94,10 @@ describe('simulate', () => {
     const o = (label: string) => over.find((r) => r.label === label) as (typeof over)[number];
     expect(o('psgd').stepSeconds).toBeCloseTo(Math.max(0.004, ring8), 15);
     expect(o('dsgd:onepeer-exp').stepSeconds).toBeCloseTo(Math.max(0.004, one), 15);
-    expect(o('pga:onepeer-exp:4').stepSeconds).toBeCloseTo(Math.max(0.004, one) + ring8 / 4, 15);
+    expect(o('pga:onepeer-exp:4').stepSeconds).toBeCloseTo((3 / 4) * Math.max(0.004, one) + (0.004 + ring8) / 4, 15);
+    // a +overlap configuration overlaps on its own
+    const own = simulate(parseConfigs('dsgd:onepeer-exp+overlap', 8), { ...input, computeSeconds: 0.004 })[0];
+    expect(own.stepSeconds).toBeCloseTo(Math.max(0.004, one), 15);
   });
 
   it('gossip rounds multiply the per-step gossip', () => {

@@ -42,6 +42,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Gossip-PGA: a global average every this many iterations. */
   globalAvgPeriod?: number;
+  /** dsgd / pga: overlap the neighbour exchange with the gradient (DTRAIN_OVERLAP=1). */
+  overlap?: boolean;
 }
 
 export interface Rendezvous {
@@ -65,7 +67,8 @@ export interface WorkerEnv extends WorkerEnvSpec {
   source: EnvSource;
 }
 
-type OptionKind = 'string' | 'int';
+/** 'bool' variables are written as 1 / 0 and read from 1, true, yes / 0, false, no. */
+type OptionKind = 'string' | 'int' | 'bool';
 /** One table for the run-option variables: add a field here and in RunOptions. */
 export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; kind: OptionKind }>> = {
   algorithm: { name: 'DTRAIN_ALGORITHM', kind: 'string' },
@@ -76,6 +79,7 @@ export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; 
   iface: { name: 'DTRAIN_IFACE', kind: 'string' },
   timeoutMs: { name: 'DTRAIN_TIMEOUT_MS', kind: 'int' },
   globalAvgPeriod: { name: 'DTRAIN_GLOBAL_AVG_PERIOD', kind: 'int' },
+  overlap: { name: 'DTRAIN_OVERLAP', kind: 'bool' },
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -127,15 +131,25 @@ export function firstSlurmHost(nodelist: string): string {
   return m[1] + (m[2] ?? '');
 }
 
-function readOptions(env: Env): RunOptions {
-  const out: RunOptions = {};
+/** A boolean variable: 1/true/yes or 0/false/no (any case), else WorkerEnvError naming the value. */
+export function parseFlag(name: string, raw: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (v === '1' || v === 'true' || v === 'yes') return true;
+  if (v === '0' || v === 'false' || v === 'no') return false;
+  throw new WorkerEnvError(name, `${name}=${JSON.stringify(raw)} is not a boolean; set ${name}=1 (on) or ${name}=0 (off)`);
+}
+
+/** The run options present in `env`, typed by RUN_OPTION_VARS. */
+export function readRunOptions(env: Env): RunOptions {
+  const out: Record<string, string | number | boolean> = {};
   for (const [key, spec] of Object.entries(RUN_OPTION_VARS) as [keyof RunOptions, { name: string; kind: OptionKind }][]) {
     const raw = present(env, spec.name);
     if (raw === undefined) continue;
-    if (spec.kind === 'int') (out as Record<string, number>)[key] = parseCount(spec.name, raw, 0);
-    else (out as Record<string, string>)[key] = raw;
+    if (spec.kind === 'int') out[key] = parseCount(spec.name, raw, 0);
+    else if (spec.kind === 'bool') out[key] = parseFlag(spec.name, raw);
+    else out[key] = raw;
   }
-  return out;
+  return out as RunOptions;
 }
 
 function readSecret(env: Env, source: EnvSource): string {
@@ -224,7 +238,7 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
     throw new WorkerEnvError(rankVar, `${rankVar}=${rank} is not below the world size ${worldSize}; ranks run 0..${worldSize - 1}`);
   }
   const secret = readSecret(env, source);
-  return { source, rank, localRank, worldSize, rendezvous, jobId, secret, options: readOptions(env) };
+  return { source, rank, localRank, worldSize, rendezvous, jobId, secret, options: readRunOptions(env) };
 }
 
 /** The inverse of readWorkerEnv for the native variables (used by the launchers). */
@@ -240,7 +254,7 @@ export function workerEnvToVars(spec: WorkerEnvSpec): Record<string, string> {
   };
   for (const [key, def] of Object.entries(RUN_OPTION_VARS) as [keyof RunOptions, { name: string }][]) {
     const v = spec.options[key];
-    if (v !== undefined) vars[def.name] = String(v);
+    if (v !== undefined) vars[def.name] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
   }
   return vars;
 }

@@ -1,5 +1,5 @@
 export {};
-export { readWorkerEnv, workerEnvToVars, normalizeWorkerEnv, parseRendezvous, firstSlurmHost, RUN_OPTION_VARS, DEFAULT_RENDEZVOUS_PORT, MIN_SECRET_LENGTH } from './env.js';
+export { readWorkerEnv, workerEnvToVars, normalizeWorkerEnv, readRunOptions, parseFlag, parseRendezvous, firstSlurmHost, RUN_OPTION_VARS, DEFAULT_RENDEZVOUS_PORT, MIN_SECRET_LENGTH } from './env.js';
 export type { WorkerEnv, WorkerEnvSpec, RunOptions, Rendezvous, EnvSource } from './env.js';
 export { WorkerEnvError } from './errors.js';
 export * from './transport/index.js';

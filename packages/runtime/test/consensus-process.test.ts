@@ -53,9 +53,9 @@ describe('dtrain consensus', () => {
     expect(run.code).toBe(1);
     for (const rank of [0, 1]) {
       expect(run.stderr).toMatch(new RegExp(`rank ${rank} failed: E_PEER_(LOST|TIMEOUT) \\(peer rank 2\\)`));
-      expect(run.stderr).toContain(`rank ${rank}: exited with code 1`);
+      // Code 1 is their own failure; a rank stopped by the launcher would exit 143 or die by a signal.
+      expect(run.stderr).toContain(`rank ${rank} exited with code 1`);
     }
-    expect(run.stderr).toContain('rank 2: terminated by SIGKILL');
-    expect(run.stderr).not.toContain('killed after another rank failed');
+    expect(run.stderr).toContain('rank 2 was killed by SIGKILL');
   });
 });

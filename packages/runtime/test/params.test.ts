@@ -6,6 +6,7 @@ import {
   ModelError,
   paramCount,
   paramLayout,
+  readFloat32Into,
   readParams,
   selectBackend,
   writeParams,
@@ -68,6 +69,41 @@ for (const backend of ['cpu', 'wasm'] as const) {
       } catch (err) {
         expect((err as ModelError).code).toBe('E_PARAMS_LENGTH');
       }
+    });
+
+    it('readFloat32Into copies exactly what dataSync holds, at an offset, also after the memory grew', () => {
+      const a = tf.tensor(ramp(1000), [10, 100], 'float32');
+      const sum = tf.add(a, tf.scalar(0.25)); // an op result, not a variable
+      const out = new Float32Array(1003).fill(-1);
+      readFloat32Into(sum, out, 2);
+      expect(out.subarray(2, 1002)).toEqual(Float32Array.from(sum.dataSync()));
+      expect([out[0], out[1], out[1002]]).toEqual([-1, -1, -1]);
+      // A large allocation may grow (and move) the backend's memory; reads stay right.
+      const big = tf.ones([1 << 22]);
+      const again = new Float32Array(1000);
+      readFloat32Into(sum, again);
+      expect(again).toEqual(Float32Array.from(sum.dataSync()));
+      // The copy is detached: later writes to the buffer do not reach the tensor.
+      again.fill(7);
+      expect(sum.dataSync()[0]).toBeCloseTo(Math.sin(1) + 0.25, 6);
+      tf.dispose([a, sum, big]);
+    });
+
+    it('readFloat32Into refuses int32 tensors and buffers too short (E_PARAMS_LENGTH)', () => {
+      const t = tf.tensor1d([1, 2, 3], 'int32');
+      const f = tf.tensor1d([1, 2, 3]);
+      const code = (fn: () => void): string | undefined => {
+        try {
+          fn();
+        } catch (err) {
+          return (err as ModelError).code;
+        }
+        return undefined;
+      };
+      expect(code(() => readFloat32Into(t, new Float32Array(3)))).toBe('E_PARAMS_LENGTH');
+      expect(code(() => readFloat32Into(f, new Float32Array(4), 2))).toBe('E_PARAMS_LENGTH');
+      tf.dispose([t, f]);
+      expect(() => readFloat32Into(f, new Float32Array(3))).toThrow(/disposed/);
     });
 
     it('buildModel is deterministic from the seed and differs across seeds', () => {

@@ -10,11 +10,10 @@
  */
 import type { Command } from 'commander';
 import { createSchedule } from '@dtrain/topology';
-import { workerScriptPath } from '@dtrain/runtime';
+import { workerScriptPath } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
-import { intOption, secondsOption } from '../options.js';
-import { transportOption } from './consensus.js';
-import { numberList, reportFailure, resultRecords, runLocalWorkers } from './local-workers.js';
+import { intOption } from '../options.js';
+import { commOptions, numberList, runForResults, timeoutMsOption, transportOption } from './local-workers.js';
 
 interface BenchFlags {
   nodes: string;
@@ -62,7 +61,7 @@ async function benchAction(flags: BenchFlags): Promise<void> {
   const floats = intOption('--floats', flags.floats, 1, 2 ** 28);
   const iters = intOption('--iters', flags.iters, 1, 1000);
   const transport = transportOption(flags.transport);
-  const timeoutMs = Math.max(1, Math.round(secondsOption('--timeout', flags.timeout) * 1000));
+  const timeoutMs = timeoutMsOption(flags.timeout);
   if (flags.op !== 'exchange' && flags.op !== 'allreduce') {
     throw new UsageError(`--op ${JSON.stringify(flags.op)} is not exchange or allreduce; write --op exchange`);
   }
@@ -78,20 +77,11 @@ async function benchAction(flags: BenchFlags): Promise<void> {
     chunkFloats: flags.chunk === undefined ? undefined : intOption('--chunk', flags.chunk, 1),
     lanes: flags.lanes === undefined ? undefined : intOption('--lanes', flags.lanes, 1, 64),
   };
-  const outcomes = await runLocalWorkers({
-    script: workerScriptPath('bench'),
-    args: [JSON.stringify(params)],
-    nodes,
-    graceMs: 2 * timeoutMs + 5_000,
-  });
-  const results = resultRecords(outcomes);
-  if (outcomes.some((o) => o.exitCode !== 0 || o.signal !== null) || results.some((r) => r === null)) {
-    reportFailure('bench', outcomes);
-  }
-  const opRuns = results.map((r, k) => numberList(r!.opMs, iters, `rank ${k}'s opMs`));
-  const rawRuns = results.map((r, k) => numberList(r!.rawMs, iters, `rank ${k}'s rawMs`));
+  const results = await runForResults('bench', { script: workerScriptPath('bench'), params, nodes, graceMs: 2 * timeoutMs + 5_000 });
+  const opRuns = results.map((r, k) => numberList(r.opMs, iters, `rank ${k}'s opMs`));
+  const rawRuns = results.map((r, k) => numberList(r.rawMs, iters, `rank ${k}'s rawMs`));
   const cpuOf = (key: 'opCpuMs' | 'rawCpuMs'): number => {
-    const runs = results.map((r, k) => numberList(r![key], iters, `rank ${k}'s ${key}`));
+    const runs = results.map((r, k) => numberList(r[key], iters, `rank ${k}'s ${key}`));
     return median(Array.from({ length: iters }, (_, i) => runs.reduce((sum, run) => sum + run[i], 0)));
   };
   const opMs = slowestMedian(opRuns);
@@ -114,7 +104,7 @@ async function benchAction(flags: BenchFlags): Promise<void> {
     opCpuMs: cpuOf('opCpuMs'),
     rawCpuMs: cpuOf('rawCpuMs'),
   };
-  const rtt = results[0]!.rttUs;
+  const rtt = results[0].rttUs;
   if (flags.op === 'allreduce' && nodes > 1 && typeof rtt === 'number') {
     const bandwidth = bytes / (rawMs / 1000);
     const alphaMs = rtt / 2000;
@@ -154,18 +144,15 @@ async function benchAction(flags: BenchFlags): Promise<void> {
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('measure dtrain against baselines');
-  bench
+  const comm = bench
     .command('comm')
     .description('time a neighbour exchange or ring allreduce between N local processes against raw sockets')
     .requiredOption('--nodes <n>', 'number of processes')
     .requiredOption('--floats <m>', 'float32 elements per vector')
     .option('--op <exchange|allreduce>', 'operation to time', 'exchange')
     .option('--topology <name>', 'schedule for --op exchange', 'ring')
-    .option('--transport <tcp|ipc>', 'ZeroMQ transport between the processes', 'tcp')
     .option('--iters <k>', 'timed iterations (after one warm-up)', '7')
-    .option('--timeout <seconds>', 'how long a rank waits for a peer before failing', '60')
     .option('--chunk <floats>', 'floats per streamed frame (communicator default 2^20)')
-    .option('--lanes <k>', 'chunks in flight at once (communicator default 8)')
-    .option('--json', 'print one JSON object')
-    .action(benchAction);
+    .option('--lanes <k>', 'chunks in flight at once (communicator default 8)');
+  commOptions(comm, 60, 'print one JSON object').action(benchAction);
 }

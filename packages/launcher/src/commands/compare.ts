@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { parseConfigs } from '../compare/configs.js';
 import { runComparison, type ComparePlan } from '../compare/run.js';
 import { comparisonMarkdown } from '../compare/markdown.js';
-import { UsageError } from '../errors.js';
+import { rebuildComparison } from '../compare/rebuild.js';
+import { RunDataError, UsageError } from '../errors.js';
 import { nodeIO } from '../node-io.js';
 import { intOption } from '../options.js';
 import { resolveScript } from '../resolve.js';
@@ -14,7 +15,9 @@ Examples:
   dtrain compare --nodes 4 --example mnist --configs psgd,dsgd:onepeer-exp,pga:onepeer-exp:8 --epochs 1
   dtrain compare --nodes 8 --example mnist --configs psgd,dsgd:ring,dsgd:od-equidyn --cluster netns --rate 1gbit
 
-Each entry of --configs is algorithm[:topology[:H]] (H: pga's global-average period).
+Each entry of --configs is algorithm[:topology[:H]][+overlap] (H: pga's global-average period;
++overlap: run it with dtrain launch --overlap).
+Re-read finished runs and rewrite the outputs: dtrain compare --rebuild --out DIR.
 Writes OUT/<config>/ (each run), OUT/comparison.json, OUT/comparison.md and OUT/report.html.
 Exit codes: 0 ok, 1 a run failed (the others are still compared), 2 bad usage.`;
 
@@ -25,16 +28,38 @@ export interface CompareOptionsRaw {
   steps?: string;
   epochs?: string;
   targetAccuracy?: string;
+  targetTolerance?: string;
   cluster: string;
   rate?: string;
   seed: string;
   backend?: string;
   port?: string;
   out?: string;
+  rebuild?: boolean;
 }
 
 function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}
+
+/** --target-accuracy: 0.9 or 90%, in (0, 1]. */
+export function targetOption(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const t = Number(raw.replace(/%$/, '')) / (raw.endsWith('%') ? 100 : 1);
+  if (!(t > 0 && t <= 1)) throw new UsageError(`--target-accuracy ${JSON.stringify(raw)} is not in (0, 1]; write e.g. --target-accuracy 0.9 or 90%`);
+  return t;
+}
+
+/** --target-accuracy and --target-tolerance (points, e.g. 0.5) as fractions. */
+export function targetOptions(raw: Pick<CompareOptionsRaw, 'targetAccuracy' | 'targetTolerance'>): { targetAccuracy?: number; targetTolerance?: number } {
+  const targetAccuracy = targetOption(raw.targetAccuracy);
+  if (raw.targetTolerance === undefined) return targetAccuracy === undefined ? {} : { targetAccuracy };
+  if (targetAccuracy !== undefined) throw new UsageError('--target-tolerance lowers psgd\'s final accuracy as the target; with --target-accuracy there is nothing to lower; give one of them');
+  const points = Number(raw.targetTolerance);
+  if (!/^\d+(\.\d+)?$/.test(raw.targetTolerance.trim()) || !(points < 100)) {
+    throw new UsageError(`--target-tolerance ${JSON.stringify(raw.targetTolerance)} is not a number of accuracy points in [0, 100); write e.g. --target-tolerance 0.5`);
+  }
+  return { targetTolerance: points / 100 };
 }
 
 /** Raw options -> the plan, with every check done before any run starts. */
@@ -50,12 +75,7 @@ export function resolveCompare(script: string | undefined, args: string[], raw: 
     ...(raw.steps !== undefined ? { STEPS: String(intOption('--steps', raw.steps, 1)) } : {}),
     ...(raw.epochs !== undefined ? { EPOCHS: String(intOption('--epochs', raw.epochs, 1)) } : {}),
   };
-  let targetAccuracy: number | undefined;
-  if (raw.targetAccuracy !== undefined) {
-    const t = Number(raw.targetAccuracy.replace(/%$/, '')) / (raw.targetAccuracy.endsWith('%') ? 100 : 1);
-    if (!(t > 0 && t <= 1)) throw new UsageError(`--target-accuracy ${JSON.stringify(raw.targetAccuracy)} is not in (0, 1]; write e.g. --target-accuracy 0.9 or 90%`);
-    targetAccuracy = t;
-  }
+  const { targetAccuracy, targetTolerance } = targetOptions(raw);
   if (raw.cluster !== 'local' && raw.cluster !== 'netns') throw new UsageError(`--cluster ${JSON.stringify(raw.cluster)} is not local or netns`);
   if (raw.rate !== undefined && raw.cluster === 'local') throw new UsageError('--rate shapes the emulated links of --cluster netns; add --cluster netns or drop --rate');
   const launchFlags = [
@@ -64,7 +84,7 @@ export function resolveCompare(script: string | undefined, args: string[], raw: 
     ...(raw.port !== undefined ? ['--port', String(intOption('--port', raw.port, 1, 65535))] : []),
   ];
   const out = raw.out !== undefined ? resolvePath(io.cwd, raw.out) : resolvePath(io.cwd, 'runs', `${timestamp(io.now)}-compare`);
-  return { nodes, script: resolveScript(script, raw.example, io), scriptArgs: args, env, seed, launchFlags, configs, targetAccuracy, out, freePort: raw.port === undefined && raw.cluster === 'local' };
+  return { nodes, script: resolveScript(script, raw.example, io), scriptArgs: args, env, seed, launchFlags, configs, targetAccuracy, targetTolerance, out, freePort: raw.port === undefined && raw.cluster === 'local' };
 }
 
 export function registerCompare(program: Command): void {
@@ -79,14 +99,29 @@ export function registerCompare(program: Command): void {
     .option('--steps <n>', 'training steps per run (the workers get STEPS=n)')
     .option('--epochs <n>', 'epochs per run (the workers get EPOCHS=n)')
     .option('--target-accuracy <a>', 'accuracy for time-to-target, e.g. 0.9 (default: psgd\'s final accuracy)')
+    .option('--target-tolerance <points>', 'aim at psgd\'s final accuracy less this many points, e.g. 0.5 (default 0)')
     .option('--cluster <kind>', 'local processes, or netns: emulated hosts with shaped links', 'local')
     .option('--rate <rate>', 'link rate for --cluster netns, e.g. 1gbit')
     .option('--seed <n>', 'seed of every run', String(DEFAULT_SEED))
     .option('--backend <name>', 'TensorFlow.js backend of every run')
     .option('--port <n>', 'rendezvous port (default: a free port per run on a local cluster)')
     .option('--out <dir>', 'output directory (default: runs/<timestamp>-compare)')
+    .option('--rebuild', 'run nothing: read back the runs recorded in --out and write comparison.json, .md and report.html again')
     .addHelpText('after', EXAMPLES)
     .action(async (script: string | undefined, args: string[], raw: CompareOptionsRaw) => {
+      if (raw.rebuild === true) {
+        if (raw.out === undefined) throw new UsageError('--rebuild needs --out DIR, the directory of an earlier dtrain compare');
+        let result;
+        try {
+          result = await rebuildComparison(resolvePath(raw.out), targetOptions(raw));
+        } catch (err) {
+          if (err instanceof RunDataError) throw new UsageError(`--rebuild: ${err.message}`, { cause: err });
+          throw err;
+        }
+        process.stdout.write(`${comparisonMarkdown(result.comparison, `Comparison, ${result.comparison.configs[0]?.nodes ?? 0} nodes`)}\n`);
+        process.stderr.write(`dtrain: wrote ${result.files.json}, ${result.files.markdown}, ${result.files.html}\n`);
+        return;
+      }
       const plan = resolveCompare(script, args, raw);
       const result = await runComparison(plan);
       process.stdout.write(`${comparisonMarkdown(result.comparison, `Comparison, ${plan.nodes} nodes`)}\n`);

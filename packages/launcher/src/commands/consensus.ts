@@ -8,10 +8,9 @@
  */
 import type { Command } from 'commander';
 import { createSchedule } from '@dtrain/topology';
-import { workerScriptPath } from '@dtrain/runtime';
-import { UsageError } from '../errors.js';
-import { intOption, secondsOption } from '../options.js';
-import { numberList, reportFailure, resultRecords, runLocalWorkers } from './local-workers.js';
+import { workerScriptPath } from '@dtrain/runtime/contract';
+import { intOption } from '../options.js';
+import { commOptions, numberList, runForResults, timeoutMsOption, transportOption } from './local-workers.js';
 
 interface ConsensusFlags {
   nodes: string;
@@ -26,36 +25,22 @@ interface ConsensusFlags {
   killRound?: string;
 }
 
-export function transportOption(raw: string): 'tcp' | 'ipc' {
-  if (raw !== 'tcp' && raw !== 'ipc') throw new UsageError(`--transport ${JSON.stringify(raw)} is not tcp or ipc; write --transport tcp`);
-  return raw;
-}
-
 async function consensusAction(flags: ConsensusFlags): Promise<void> {
   const nodes = intOption('--nodes', flags.nodes, 1, 1024);
   const rounds = intOption('--rounds', flags.rounds, 1);
   const length = intOption('--length', flags.length, 1);
   const seed = intOption('--seed', flags.seed, 0);
   const transport = transportOption(flags.transport);
-  const timeoutMs = Math.max(1, Math.round(secondsOption('--timeout', flags.timeout) * 1000));
+  const timeoutMs = timeoutMsOption(flags.timeout);
   createSchedule(flags.topology, nodes, { seed }); // a bad name or size fails here, with exit code 2
   const killRank = flags.killRank === undefined ? -1 : intOption('--kill-rank', flags.killRank, 0, nodes - 1);
   const killRound = flags.killRound === undefined ? 0 : intOption('--kill-round', flags.killRound, 0, rounds - 1);
 
   const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound };
-  const outcomes = await runLocalWorkers({
-    script: workerScriptPath('consensus'),
-    args: [JSON.stringify(params)],
-    nodes,
-    graceMs: 2 * timeoutMs + 5_000,
-  });
-  const results = resultRecords(outcomes);
-  if (outcomes.some((o) => o.exitCode !== 0 || o.signal !== null) || results.some((r) => r === null)) {
-    reportFailure('consensus', outcomes);
-  }
+  const results = await runForResults('consensus', { script: workerScriptPath('consensus'), params, nodes, graceMs: 2 * timeoutMs + 5_000 });
   const worst = new Array<number>(rounds).fill(0);
   results.forEach((r, rank) => {
-    numberList(r!.maxDeviation, rounds, `rank ${rank}'s maxDeviation`).forEach((d, k) => (worst[k] = Math.max(worst[k], d)));
+    numberList(r.maxDeviation, rounds, `rank ${rank}'s maxDeviation`).forEach((d, k) => (worst[k] = Math.max(worst[k], d)));
   });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ maxDeviation: worst })}\n`);
@@ -66,7 +51,7 @@ async function consensusAction(flags: ConsensusFlags): Promise<void> {
 }
 
 export function registerConsensus(program: Command): void {
-  program
+  const consensus = program
     .command('consensus')
     .description('average consensus between N local processes over ZeroMQ; prints max |x_i - xbar| per round')
     .requiredOption('--nodes <n>', 'number of processes')
@@ -74,10 +59,7 @@ export function registerConsensus(program: Command): void {
     .requiredOption('--rounds <k>', 'neighbour exchanges to run')
     .option('--length <l>', 'vector length per rank', '1000')
     .option('--seed <s>', 'seed of the starting vectors and of random topologies', '0')
-    .option('--transport <tcp|ipc>', 'ZeroMQ transport between the processes', 'tcp')
-    .option('--timeout <seconds>', 'how long a rank waits for a peer before failing', '30')
-    .option('--json', 'print {"maxDeviation": [...]} only')
     .option('--kill-rank <r>', 'fault injection: this rank kills itself (SIGKILL) ...')
-    .option('--kill-round <k>', '... when it reaches this round (default 0)')
-    .action(consensusAction);
+    .option('--kill-round <k>', '... when it reaches this round (default 0)');
+  commOptions(consensus, 30, 'print {"maxDeviation": [...]} only').action(consensusAction);
 }

@@ -17,7 +17,7 @@ const EXAMPLES = `
 Examples:
   dtrain launch --nodes 4 train.mjs                 4 CPU processes on this machine
   dtrain launch --gpus 0,1 train.mjs -- --epochs 3  2 processes, one per GPU; script args after --
-  dtrain launch --example mnist --topology exponential
+  dtrain launch --example mnist --topology exp
   dtrain launch --hosts node1:4,node2:4 --gpus 0,1,2,3 train.mjs   8 ranks over ssh
   sudo dtrain launch --cluster netns --rate 1gbit --nodes 4 train.mjs   4 emulated hosts, 1 Gbit/s links
 

@@ -1,160 +1,100 @@
 /**
- * A minimal local spawner for the communication commands (`consensus`,
- * `bench comm`): N `node` children on this machine with the worker
- * environment contract, JSON result lines collected from stdout, other
- * output passed through with a rank prefix. When one rank fails the others
- * get `graceMs` to fail on their own (so they can report which peer they
- * lost) before they are killed. Small on purpose: `dtrain launch`'s
- * spawner can replace it.
+ * The local job of the communication commands (`consensus`, `bench comm`):
+ * N `node` ranks on this machine started by the launcher's own spawner
+ * (spawn.ts: process groups, malloc settings, stop on the first failure),
+ * with the worker environment contract. JSON lines on stdout are collected
+ * as records, every other line is passed through with a rank prefix.
+ *
+ * The comm workers answer SIGTERM by giving their pending operation the
+ * time to fail by itself (worker-io.ts), so when one rank dies the others
+ * still report which peer they lost before they exit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { createInterface } from 'node:readline';
-import { workerEnvToVars } from '@dtrain/runtime';
-
-import { MALLOC_TUNABLES } from '../constants.js';
-
-export { MALLOC_TUNABLES };
+import type { Command } from 'commander';
+import { workerEnvToVars } from '@dtrain/runtime/contract';
+import { UsageError } from '../errors.js';
+import { findFreePort } from '../compare/run.js';
+import { secondsOption } from '../options.js';
+import type { ProcessSpec } from '../plan.js';
+import { describeExit, isFailure, startJob, type WorkerExit } from '../spawn.js';
 
 export interface LocalJob {
   script: string;
-  args: string[];
+  /** The worker's parameters (argv[2], JSON). */
+  params: Record<string, unknown>;
   nodes: number;
-  /** Extra environment for every rank. */
-  env?: Record<string, string>;
-  /** How long the other ranks may take to fail on their own after one failed. */
+  /** How long the ranks get between SIGTERM and SIGKILL once one has failed. */
   graceMs: number;
   /** Where non-JSON worker output goes (default: the parent's stderr). */
   echo?: (rank: number, line: string) => void;
 }
 
-export interface WorkerOutcome {
-  rank: number;
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  /** Killed by this spawner after another rank failed. */
-  killed: boolean;
+export interface WorkerOutcome extends WorkerExit {
   /** Every stdout line that parsed as a JSON object. */
   records: unknown[];
-  /** The last stderr lines. */
-  stderrTail: string[];
 }
 
-/** A TCP port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const addr = server.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+export function transportOption(raw: string): 'tcp' | 'ipc' {
+  if (raw !== 'tcp' && raw !== 'ipc') throw new UsageError(`--transport ${JSON.stringify(raw)} is not tcp or ipc; write --transport tcp`);
+  return raw;
+}
+
+/** The options every communication command shares: --transport, --timeout and --json. */
+export function commOptions(command: Command, defaultTimeoutS: number, json: string): Command {
+  return command
+    .option('--transport <tcp|ipc>', 'ZeroMQ transport between the processes', 'tcp')
+    .option('--timeout <seconds>', 'how long a rank waits for a peer before failing', String(defaultTimeoutS))
+    .option('--json', json);
+}
+
+/** The --timeout flag in ms. */
+export function timeoutMsOption(raw: string): number {
+  return Math.max(1, Math.round(secondsOption('--timeout', raw) * 1000));
 }
 
 export async function runLocalWorkers(job: LocalJob): Promise<WorkerOutcome[]> {
-  const port = await freePort();
+  const port = await findFreePort();
   const jobId = `local-${randomBytes(4).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
   const echo = job.echo ?? ((rank, line) => process.stderr.write(`[${rank}] ${line}\n`));
-  const children: ChildProcess[] = [];
-  let graceTimer: NodeJS.Timeout | undefined;
-  const outcomes = new Array<WorkerOutcome>(job.nodes);
-
-  const killRest = (): void => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  };
-  const onSignal = (): void => killRest();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  const exits = Array.from({ length: job.nodes }, (_, rank) => {
-    const vars = workerEnvToVars({
-      rank,
-      localRank: rank,
-      worldSize: job.nodes,
-      rendezvous: { host: '127.0.0.1', port },
-      jobId,
-      secret,
-      options: {},
-    });
-    const child = spawn(process.execPath, [job.script, ...job.args], {
-      env: { GLIBC_TUNABLES: MALLOC_TUNABLES, ...process.env, ...vars, ...job.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    const outcome: WorkerOutcome = { rank, exitCode: null, signal: null, killed: false, records: [], stderrTail: [] };
-    outcomes[rank] = outcome;
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('{')) {
-        try {
-          outcome.records.push(JSON.parse(line) as unknown);
-          return;
-        } catch {
-          // not a record: pass it through
-        }
+  const records: unknown[][] = Array.from({ length: job.nodes }, () => []);
+  const specs: ProcessSpec[] = Array.from({ length: job.nodes }, (_, rank) => ({
+    rank,
+    localRank: rank,
+    host: 'localhost',
+    remote: false,
+    command: process.execPath,
+    args: [job.script, JSON.stringify(job.params)],
+    env: workerEnvToVars({ rank, localRank: rank, worldSize: job.nodes, rendezvous: { host: '127.0.0.1', port }, jobId, secret, options: {} }),
+    cwd: process.cwd(),
+    logPath: '/dev/null',
+  }));
+  const onLine = (rank: number, stream: 'stdout' | 'stderr', line: string): void => {
+    if (stream === 'stdout' && line.startsWith('{')) {
+      try {
+        records[rank].push(JSON.parse(line) as unknown);
+        return;
+      } catch {
+        // not a record: pass it through
       }
-      echo(rank, line);
-    });
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      outcome.stderrTail.push(line);
-      if (outcome.stderrTail.length > 40) outcome.stderrTail.shift();
-      echo(rank, line);
-    });
-    return new Promise<void>((resolve) => {
-      child.once('error', (err) => {
-        outcome.stderrTail.push(`could not start: ${err.message}`);
-        outcome.exitCode = -1;
-        resolve();
-      });
-      child.once('exit', (code, signal) => {
-        outcome.exitCode = code;
-        outcome.signal = signal;
-        if ((code !== 0 || signal !== null) && graceTimer === undefined) {
-          graceTimer = setTimeout(() => {
-            for (const [r, c] of children.entries()) {
-              if (c.exitCode === null && c.signalCode === null) {
-                outcomes[r].killed = true;
-                c.kill('SIGKILL');
-              }
-            }
-          }, job.graceMs);
-        }
-        resolve();
-      });
-    });
-  });
+    }
+    echo(rank, line);
+  };
+  const running = startJob(specs, { graceMs: job.graceMs, onLine });
+  const onSignal = (signal: NodeJS.Signals): void => running.interrupt(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    await Promise.all(exits);
+    const outcome = await running.done;
+    return outcome.exits.map((exit) => ({ ...exit, records: records[exit.rank] }));
   } finally {
-    if (graceTimer !== undefined) clearTimeout(graceTimer);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    killRest();
   }
-  return outcomes;
-}
-
-/** One line per rank that did not exit cleanly, for stderr. */
-export function describeFailures(outcomes: readonly WorkerOutcome[]): string[] {
-  return outcomes
-    .filter((o) => o.exitCode !== 0 || o.signal !== null)
-    .map((o) => {
-      if (o.killed) return `rank ${o.rank}: killed after another rank failed (it did not fail by itself in time)`;
-      if (o.signal !== null) return `rank ${o.rank}: terminated by ${o.signal}`;
-      return `rank ${o.rank}: exited with code ${o.exitCode}`;
-    });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Each rank's `type: 'result'` record, or null for a rank that sent none. */
-export function resultRecords(outcomes: readonly WorkerOutcome[]): Array<Record<string, unknown> | null> {
-  return outcomes.map((o) => (o.records.find((r) => isObject(r) && r.type === 'result') as Record<string, unknown>) ?? null);
 }
 
 /** A list of finite numbers, or a message naming what is wrong. */
@@ -168,9 +108,18 @@ export function numberList(value: unknown, length: number | undefined, what: str
   return value as number[];
 }
 
-/** Throw an Error summing up the failed ranks (each one is also printed to stderr). */
-export function reportFailure(what: string, outcomes: readonly WorkerOutcome[]): never {
-  const lines = describeFailures(outcomes);
-  for (const l of lines) process.stderr.write(`${l}\n`);
-  throw new Error(`${what} failed: ${lines.length} rank(s) did not finish (${lines.map((l) => l.split(':')[0]).join(', ')})`);
+/**
+ * Runs the job and returns each rank's `type: 'result'` record. When a rank
+ * fails or sends none, every failed rank is printed to stderr and this throws.
+ */
+export async function runForResults(what: string, job: LocalJob): Promise<Array<Record<string, unknown>>> {
+  const outcomes = await runLocalWorkers(job);
+  const results = outcomes.map((o) => o.records.find((r): r is Record<string, unknown> => isObject(r) && r.type === 'result'));
+  const failed = outcomes.filter((o, rank) => isFailure(o) || results[rank] === undefined);
+  if (failed.length > 0) {
+    const lines = failed.map((o) => (isFailure(o) ? describeExit(o) : `rank ${o.rank} exited without a result`));
+    for (const line of lines) process.stderr.write(`${line}\n`);
+    throw new Error(`${what} failed: ${lines.length} rank(s) did not finish (${failed.map((o) => `rank ${o.rank}`).join(', ')})`);
+  }
+  return results as Array<Record<string, unknown>>;
 }

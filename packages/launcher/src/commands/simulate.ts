@@ -10,6 +10,8 @@ import { calibrate, type Calibration } from '../simulate/calibrate.js';
 import { simulationTable, type SimTableRow } from '../simulate/format.js';
 import { simulate } from '../simulate/model.js';
 import { formatRate, parseCount, parseNumber, parseRate } from '../simulate/units.js';
+import { fitCpuPerByte, validateRun, type ValidationRow } from '../simulate/validate.js';
+import { loadMeasuredRuns, validationTable, worstError, type MeasuredRuns } from '../simulate/validate-dir.js';
 
 export const DEFAULT_SIM_CONFIGS = 'psgd,dsgd:ring,dsgd:exp,dsgd:onepeer-exp,pga:onepeer-exp:8';
 export const DEFAULT_BANDWIDTH = '10gbit';
@@ -21,6 +23,7 @@ Examples:
   dtrain simulate --nodes 64,256 --params 25.5M --compute-ms 100 --bandwidth 25gbit --latency-us 50
   dtrain simulate --calibrate runs/mnist-psgd --nodes 8,64     inputs measured by a run, extrapolated
   dtrain simulate --nodes 16 --params 1M --compute-ms 20 --overlap --json
+  dtrain simulate --validate runs/cmp-1gbit     predicted vs measured, per configuration of a comparison
 
 Model (alpha-beta; alpha = --latency-us, beta = 8 / --bandwidth seconds per byte, b = params x bytes):
   psgd (ring allreduce)   2(n-1) alpha + 2(n-1)/n b beta
@@ -42,7 +45,21 @@ export interface SimulateOptionsRaw {
   overlap?: boolean;
   seed: string;
   calibrate?: string;
+  validate?: string;
+  cpuFrom?: string;
   json?: boolean;
+}
+
+export interface ValidateReport {
+  dir: string;
+  link: Link;
+  bitsPerSecond: number;
+  rows: ValidationRow[];
+  /** gamma fitted on --cpu-from's runs (seconds per critical-path byte), or null. */
+  cpuSecondsPerByte: number | null;
+  cpuFrom: string | null;
+  /** Largest |relative error| over the rows: alpha-beta, and alpha-beta + waits. */
+  worst: { comm: number | null; step: number | null; commWithWaits: number | null; stepWithWaits: number | null; commWithCpu: number | null; stepWithCpu: number | null };
 }
 
 export interface SimulateReport {
@@ -95,6 +112,76 @@ export function runSimulate(raw: SimulateOptionsRaw): SimulateReport {
   return { calibration, inputs: { params, bytesPerParam, computeSeconds, link, bitsPerSecond: 8 / link.beta, overlap, rounds }, rows };
 }
 
+/**
+ * --validate DIR: the model's prediction for every run under DIR, with the
+ * link the runs had (--bandwidth, else the comparison's --rate) and their
+ * measured compute.
+ */
+export function runValidate(raw: SimulateOptionsRaw & { validate: string }): ValidateReport {
+  const dir = resolvePath(raw.validate);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--validate ${raw.validate}: no such directory (${dir}); ${CALIBRATE_FIX}`);
+  if (raw.calibrate !== undefined) throw new UsageError('--validate and --calibrate do not combine: --validate predicts the runs from their link, --calibrate fits the link to a run; choose one');
+  const alpha = parseNumber('--latency-us', raw.latencyUs) / 1e6;
+  const bytesPerParam = parseNumber('--bytes-per-param', raw.bytesPerParam);
+  const params = raw.params === undefined ? undefined : Math.round(parseCount('--params', raw.params));
+  const load = (flag: string, path: string): MeasuredRuns => {
+    try {
+      return loadMeasuredRuns(path);
+    } catch (err) {
+      if (err instanceof RunDataError) throw new UsageError(`${flag} ${path}: ${err.message}; or ${CALIBRATE_FIX}`, { cause: err });
+      throw err;
+    }
+  };
+  const measured = load('--validate', dir);
+  // Each run's schedule is rebuilt from its own recorded seed.
+  const common = { bytesPerParam, ...(params !== undefined ? { params } : {}) };
+  // gamma from other runs, on the link they had: their --rate, or none (beta = 0: the wire costs next to nothing).
+  let cpuSecondsPerByte: number | null = null;
+  if (raw.cpuFrom !== undefined) {
+    const from = load('--cpu-from', resolvePath(raw.cpuFrom));
+    const fromLink = from.rate === null ? { alpha, beta: 0 } : linkFromRate(parseRate('--cpu-from rate', from.rate), alpha);
+    cpuSecondsPerByte = fitCpuPerByte(from.runs.map((r) => validateRun(r, { ...common, link: fromLink })));
+  }
+  if (raw.cpuFrom !== undefined && cpuSecondsPerByte === null) {
+    throw new UsageError(`--cpu-from ${raw.cpuFrom}: no run there logged every rank's steps with communication; point it at a dtrain compare directory of runs without --rate`);
+  }
+  const rate = raw.bandwidth ?? measured.rate;
+  if (rate === null) {
+    throw new UsageError(`--validate ${raw.validate}: the runs had no --rate (unshaped links); give the link they ran on with --bandwidth, e.g. --bandwidth 10gbit`);
+  }
+  const link = linkFromRate(parseRate('--bandwidth', rate), alpha);
+  const rows = measured.runs.map((r) => validateRun(r, { ...common, link, ...(cpuSecondsPerByte !== null ? { cpuSecondsPerByte } : {}) }));
+  return {
+    dir,
+    link,
+    bitsPerSecond: 8 / link.beta,
+    rows,
+    cpuSecondsPerByte,
+    cpuFrom: raw.cpuFrom === undefined ? null : resolvePath(raw.cpuFrom),
+    worst: {
+      commWithCpu: worstError(rows, 'withCpu', 'commError'),
+      stepWithCpu: worstError(rows, 'withCpu', 'stepError'),
+      comm: worstError(rows, 'alphaBeta', 'commError'),
+      step: worstError(rows, 'alphaBeta', 'stepError'),
+      commWithWaits: worstError(rows, 'withWaits', 'commError'),
+      stepWithWaits: worstError(rows, 'withWaits', 'stepError'),
+    },
+  };
+}
+
+function describeValidation(v: ValidateReport): string {
+  const pct = (e: number | null): string => (e === null ? 'n/a' : `${(e * 100).toFixed(1)}%`);
+  return [
+    `validated against ${v.dir}: link ${formatRate(v.bitsPerSecond)}, alpha ${(v.link.alpha * 1e6).toFixed(1)} us; compute as measured`,
+    '',
+    validationTable(v.rows),
+    '',
+    `largest |error|: alpha-beta comm ${pct(v.worst.comm)}, step ${pct(v.worst.step)}; with waits comm ${pct(v.worst.commWithWaits)}, step ${pct(v.worst.stepWithWaits)}` +
+      (v.cpuSecondsPerByte === null ? '' : `; with waits and cpu comm ${pct(v.worst.commWithCpu)}, step ${pct(v.worst.stepWithCpu)}`),
+    ...(v.cpuSecondsPerByte === null ? [] : [`cpu per byte (gamma) ${(v.cpuSecondsPerByte * 1e9).toFixed(3)} ns, fitted on ${v.cpuFrom}`]),
+  ].join('\n');
+}
+
 function describe(report: SimulateReport): string {
   const i = report.inputs;
   const lines = [
@@ -126,9 +213,16 @@ export function registerSimulate(program: Command): void {
     .option('--overlap', 'hide per-step communication behind computation')
     .option('--seed <n>', 'seed of random schedules', '0')
     .option('--calibrate <dir>', 'take compute, params, nodes and the link rate from a measured run directory')
+    .option('--validate <dir>', 'predict the runs of a dtrain compare (or one run) directory from their link and compute, beside what they measured')
+    .option('--cpu-from <dir>', 'with --validate: fit the processor cost per byte on these runs (a dtrain compare directory; best one without a rate limit)')
     .option('--json', 'print JSON instead of a table')
     .addHelpText('after', EXAMPLES)
     .action((raw: SimulateOptionsRaw) => {
+      if (raw.validate !== undefined) {
+        const v = runValidate({ ...raw, validate: raw.validate });
+        process.stdout.write(`${raw.json === true ? JSON.stringify(v, null, 2) : describeValidation(v)}\n`);
+        return;
+      }
       const report = runSimulate(raw);
       if (raw.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(`${describe(report)}\n\n${simulationTable(report.rows)}\n`);

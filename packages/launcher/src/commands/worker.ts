@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { normalizeWorkerEnv, PARENT_PID_VAR, WorkerEnvError } from '@dtrain/runtime';
+import { normalizeWorkerEnv, PARENT_PID_VAR, WorkerEnvError } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
 
 const HELP = `
@@ -17,6 +17,8 @@ it is gone, even if that process was killed with SIGKILL and could not stop its 
 
 export interface WorkerFlags {
   gpuPerLocalRank?: boolean;
+  /** --overlap: DTRAIN_OVERLAP=1 for this rank (dsgd / pga overlap the exchange with the gradient). */
+  overlap?: boolean;
   exitWithParent?: boolean;
 }
 
@@ -26,6 +28,7 @@ export interface WorkerFlags {
  */
 export function prepareWorkerEnv(env: NodeJS.ProcessEnv, flags: WorkerFlags, parentPid: number = process.ppid): void {
   let vars: Record<string, string>;
+  if (flags.overlap === true) env.DTRAIN_OVERLAP = '1';
   try {
     vars = normalizeWorkerEnv(env);
   } catch (err) {
@@ -48,6 +51,7 @@ export function registerWorker(program: Command): void {
     .argument('<script>', 'worker script to run in this process')
     .argument('[args...]', 'arguments for the script (write them after --)')
     .option('--gpu-per-local-rank', 'set CUDA_VISIBLE_DEVICES to the local rank when the engine left it unset')
+    .option('--overlap', 'set DTRAIN_OVERLAP=1: dsgd / pga send the neighbour exchange while the gradient is computed')
     .option('--exit-with-parent', 'exit when the process that started this one is gone (its pid goes to the script as DTRAIN_PARENT_PID)')
     .addHelpText('after', HELP)
     .action(async (script: string, args: string[], flags: WorkerFlags) => {
@@ -61,6 +65,13 @@ export function registerWorker(program: Command): void {
       if (!isFile) throw new UsageError(`script ${JSON.stringify(script)} not found (looked at ${path}); check the path`);
       prepareWorkerEnv(process.env, flags);
       process.argv = [process.argv[0], path, ...args];
-      await import(pathToFileURL(path).href);
+      try {
+        await import(pathToFileURL(path).href);
+      } catch (err) {
+        // As `node SCRIPT` would: a script that fails ends this process, even
+        // when it leaves sockets or timers open (they would keep it alive).
+        process.stderr.write(`dtrain worker: ${script} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.exit(1);
+      }
     });
 }

@@ -6,9 +6,15 @@
  *   the summary's own.
  * - Time to target: wall-clock (curves.ts) at the first evaluation whose
  *   average-model accuracy reaches the target; null when none does.
- * - Target: the one given, else the baseline's final accuracy.
+ * - Target: the one given, else the baseline's final accuracy less
+ *   targetTolerance (default 0: exactly the baseline's).
  * - Baseline: the first psgd configuration; speedups are baseline / this
  *   (above 1 = faster than the baseline), null without a baseline.
+ * - Ratios vs psgd are the other way round, this / baseline (below 1 =
+ *   cheaper than psgd), as the seeds state them: communication per step
+ *   (commRatioVsPsgd), step (stepRatioVsPsgd), time to target
+ *   (timeToTargetRatioVsPsgd); accuracyGapVsPsgd = this final accuracy -
+ *   psgd's, in points (percent).
  */
 import { runCurves, type RunCurves } from './curves.js';
 import type { RunData } from './run-data.js';
@@ -33,6 +39,14 @@ export interface ConfigResult {
   speedupTimeToTarget: number | null;
   /** Baseline mean step seconds / this one's. */
   speedupPerStep: number | null;
+  /** This mean communication seconds / the baseline's. */
+  commRatioVsPsgd: number | null;
+  /** This mean step seconds / the baseline's. */
+  stepRatioVsPsgd: number | null;
+  /** This time to target / the baseline's (1 / speedupTimeToTarget). */
+  timeToTargetRatioVsPsgd: number | null;
+  /** (This final accuracy - the baseline's) x 100: percentage points. */
+  accuracyGapVsPsgd: number | null;
 }
 
 export interface Comparison {
@@ -40,12 +54,16 @@ export interface Comparison {
   baseline: string | null;
   targetAccuracy: number | null;
   targetSource: 'given' | 'baseline-final' | 'none';
+  /** Subtracted from the baseline's final accuracy (fraction; 0 = exactly it). */
+  targetTolerance: number;
   configs: ConfigResult[];
 }
 
 export interface ComparisonOptions {
   /** Target test accuracy; default: the baseline's final accuracy. */
   targetAccuracy?: number;
+  /** Aim at the baseline's final accuracy less this (fraction, e.g. 0.005 = 0.5 points); ignored with targetAccuracy. */
+  targetTolerance?: number;
 }
 
 function reachTarget(curves: RunCurves, target: number | null): { seconds: number; step: number } | null {
@@ -57,10 +75,14 @@ function reachTarget(curves: RunCurves, target: number | null): { seconds: numbe
 const ratio = (num: number | null | undefined, den: number | null): number | null =>
   num === null || num === undefined || den === null || den <= 0 ? null : num / den;
 
+const accuracyGap = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : (a - b) * 100);
+
 export function buildComparison(runs: readonly RunData[], options: ComparisonOptions = {}): Comparison {
   const base = runs.find((r) => r.summary.algorithm === 'psgd') ?? null;
   const given = options.targetAccuracy;
-  const target = given ?? base?.summary.finalAccuracy ?? null;
+  const tolerance = given === undefined ? options.targetTolerance ?? 0 : 0;
+  const baseFinal = base?.summary.finalAccuracy ?? null;
+  const target = given ?? (baseFinal === null ? null : baseFinal - tolerance);
   const targetSource = given !== undefined ? 'given' : target !== null ? 'baseline-final' : 'none';
   const hits = runs.map((r) => reachTarget(runCurves(r), target));
   const baseIndex = base === null ? -1 : runs.indexOf(base);
@@ -85,7 +107,11 @@ export function buildComparison(runs: readonly RunData[], options: ComparisonOpt
       stepsToTarget: hit?.step ?? null,
       speedupTimeToTarget: hit === null ? null : ratio(baseHit?.seconds, hit.seconds),
       speedupPerStep: base === null ? null : ratio(base.summary.meanStepSeconds, s.meanStepSeconds),
+      commRatioVsPsgd: base === null ? null : ratio(s.meanCommSeconds, base.summary.meanCommSeconds),
+      stepRatioVsPsgd: base === null ? null : ratio(s.meanStepSeconds, base.summary.meanStepSeconds),
+      timeToTargetRatioVsPsgd: hit === null ? null : ratio(hit.seconds, baseHit?.seconds ?? null),
+      accuracyGapVsPsgd: accuracyGap(s.finalAccuracy, base?.summary.finalAccuracy ?? null),
     };
   });
-  return { baseline: base?.label ?? null, targetAccuracy: target, targetSource, configs };
+  return { baseline: base?.label ?? null, targetAccuracy: target, targetSource, targetTolerance: tolerance, configs };
 }

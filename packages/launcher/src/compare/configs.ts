@@ -1,11 +1,13 @@
 /**
  * The configurations `dtrain compare` runs, parsed from a list such as
  * `psgd,dsgd:onepeer-exp,pga:onepeer-exp:8,dsgd:ring`: each entry is
- * algorithm[:topology[:H]], H being Gossip-PGA's global-average period.
+ * algorithm[:topology[:H]][+overlap], H being Gossip-PGA's global-average
+ * period and `+overlap` running that configuration with `dtrain launch
+ * --overlap` (gossip overlapped with the next step's computation).
  * Every entry is checked (algorithm and topology known, the pair valid on
  * this many nodes) before anything runs.
  */
-import { ALGORITHM_NAMES, ALGORITHMS, validateAlgorithm, type AlgorithmName } from '@dtrain/runtime';
+import { ALGORITHM_NAMES, ALGORITHMS, validateAlgorithm, type AlgorithmName } from '@dtrain/runtime/contract';
 import { TOPOLOGY_NAMES, createSchedule } from '@dtrain/topology';
 import { DEFAULT_TOPOLOGY } from '../constants.js';
 import { UsageError } from '../errors.js';
@@ -19,7 +21,12 @@ export interface RunConfig {
   topology: string;
   /** Global-average period for pga / local-sgd; null = the algorithm's default or none. */
   globalAvgPeriod: number | null;
+  /** Run with `dtrain launch --overlap`. */
+  overlap: boolean;
 }
+
+/** The suffix that asks for overlapped communication. */
+export const OVERLAP_SUFFIX = '+overlap';
 
 function isAlgorithm(name: string): name is AlgorithmName {
   return (ALGORITHM_NAMES as readonly string[]).includes(name);
@@ -30,7 +37,15 @@ export function configSlug(label: string): string {
   return label.replace(/:/g, '-').replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-function parseEntry(entry: string): RunConfig {
+function parseEntry(raw: string): RunConfig {
+  const overlap = raw.endsWith(OVERLAP_SUFFIX);
+  const entry = overlap ? raw.slice(0, -OVERLAP_SUFFIX.length) : raw;
+  if (entry.includes('+')) {
+    throw new UsageError(`--configs entry ${JSON.stringify(raw)}: the only suffix is ${OVERLAP_SUFFIX}, at the end; write e.g. dsgd:onepeer-exp${OVERLAP_SUFFIX}`);
+  }
+  if (overlap && entry.split(':')[0] === 'psgd') {
+    throw new UsageError(`--configs entry ${JSON.stringify(raw)}: ${OVERLAP_SUFFIX} overlaps gossip, and psgd does not gossip; drop the suffix or use a gossip algorithm`);
+  }
   const parts = entry.split(':').map((p) => p.trim());
   if (parts.length > 3 || parts.some((p) => p === '')) {
     throw new UsageError(`--configs entry ${JSON.stringify(entry)} is not algorithm[:topology[:H]]; write e.g. dsgd:ring or pga:onepeer-exp:8`);
@@ -53,8 +68,9 @@ function parseEntry(entry: string): RunConfig {
     }
     globalAvgPeriod = Number(periodRaw);
   }
-  const label = ALGORITHMS[algorithm].needs === 'none' && topologyRaw === undefined ? algorithm : [algorithm, topology, ...(periodRaw !== undefined ? [String(globalAvgPeriod)] : [])].join(':');
-  return { label, slug: configSlug(label), algorithm, topology, globalAvgPeriod };
+  const base = ALGORITHMS[algorithm].needs === 'none' && topologyRaw === undefined ? algorithm : [algorithm, topology, ...(periodRaw !== undefined ? [String(globalAvgPeriod)] : [])].join(':');
+  const label = overlap ? `${base}${OVERLAP_SUFFIX}` : base;
+  return { label, slug: configSlug(label), algorithm, topology, globalAvgPeriod, overlap };
 }
 
 /** Check that the algorithm runs on this topology with `nodes` ranks (throws UsageError naming the entry). */

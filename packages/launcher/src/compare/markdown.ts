@@ -16,6 +16,9 @@ function row(c: ConfigResult): string {
     c.timeToTargetSeconds === null ? 'not reached' : `${c.timeToTargetSeconds.toFixed(2)} (step ${c.stepsToTarget})`,
     times(c.speedupTimeToTarget),
     times(c.speedupPerStep),
+    fixed(c.commRatioVsPsgd, 3),
+    fixed(c.timeToTargetRatioVsPsgd, 3),
+    c.accuracyGapVsPsgd === null ? 'n/a' : `${c.accuracyGapVsPsgd >= 0 ? '+' : ''}${c.accuracyGapVsPsgd.toFixed(2)}`,
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -24,19 +27,19 @@ export function comparisonMarkdown(cmp: Comparison, title = 'Comparison'): strin
   const nodes = [...new Set(cmp.configs.map((c) => c.nodes))].join(', ') || 'n/a';
   const target =
     cmp.targetAccuracy === null ? 'none (no psgd run and no --target-accuracy)'
-    : `${pct(cmp.targetAccuracy)} (${cmp.targetSource === 'given' ? '--target-accuracy' : `final accuracy of ${cmp.baseline}`})`;
+    : `${pct(cmp.targetAccuracy)} (${cmp.targetSource === 'given' ? '--target-accuracy' : `final accuracy of ${cmp.baseline}${cmp.targetTolerance > 0 ? ` less ${(cmp.targetTolerance * 100).toFixed(2)} points` : ''}`})`;
   return [
     `# ${title}`,
     '',
     `Nodes: ${nodes}. Target accuracy: ${target}. Baseline: ${cmp.baseline ?? 'none'}.`,
     '',
-    '| configuration | mean step (ms) | mean comm (ms) | final accuracy | final loss | time to target (s) | speedup, time to target | speedup, per step |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| configuration | mean step (ms) | mean comm (ms) | final accuracy | final loss | time to target (s) | speedup, time to target | speedup, per step | comm / psgd | time to target / psgd | accuracy - psgd (points) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...cmp.configs.map(row),
     '',
     'Mean step and communication times, final loss and accuracy are the runs\' summary.json figures.',
     'Time to target: the slowest rank\'s summed step times up to the first evaluation of the average model at or above the target.',
-    'Speedups: baseline / configuration (above 1 = faster than the baseline).',
+    'Speedups: baseline / configuration (above 1 = faster than the baseline). Ratios "/ psgd": configuration / baseline (below 1 = cheaper).',
     '',
   ].join('\n');
 }

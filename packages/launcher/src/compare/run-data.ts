@@ -24,6 +24,8 @@ export interface SummaryView {
   backend: string | null;
   /** Global-average period, when the summary records one. */
   globalAvgPeriod: number | null;
+  /** The run's seed (random schedules depend on it), when recorded. */
+  seed: number | null;
 }
 
 /** A `{kind:'step'}` line: `step` counts completed iterations (1 = the first). */
@@ -94,6 +96,7 @@ export function decodeSummary(value: unknown, where: string): SummaryView {
     consensusDistance: numOrNull(value.consensusDistance),
     backend: strOrNull(value.backend),
     globalAvgPeriod: numOrNull(value.globalAvgPeriod),
+    seed: numOrNull(value.seed),
   };
 }
 

@@ -10,7 +10,6 @@ import { createServer } from 'node:net';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { reportHtml } from '../report/page.js';
 import { buildComparison, type Comparison } from './build.js';
 import type { RunConfig } from './configs.js';
 import { runCurves } from './curves.js';
@@ -32,6 +31,8 @@ export interface ComparePlan {
   launchFlags: string[];
   configs: RunConfig[];
   targetAccuracy?: number;
+  /** Aim at psgd's final accuracy less this (fraction). */
+  targetTolerance?: number;
   out: string;
   /** Pick a free rendezvous port on this machine for each run (local runs without --port). */
   freePort: boolean;
@@ -73,6 +74,7 @@ export function launchArgs(plan: ComparePlan, config: RunConfig, port?: number):
     '--algorithm', config.algorithm,
     '--topology', config.topology,
     ...(config.globalAvgPeriod !== null ? ['--global-avg-period', String(config.globalAvgPeriod)] : []),
+    ...(config.overlap ? ['--overlap'] : []),
     '--seed', String(plan.seed),
     '--out', join(plan.out, config.slug),
     ...plan.launchFlags,
@@ -159,15 +161,29 @@ export async function runComparison(
 }
 
 /** Build the comparison of finished runs and write its three files. */
-export async function writeComparison(plan: Pick<ComparePlan, 'out' | 'targetAccuracy' | 'nodes'> | ComparePlan, runs: RunData[], failed: FailedRun[] = []): Promise<CompareResult> {
-  const comparison = buildComparison(runs, plan.targetAccuracy === undefined ? {} : { targetAccuracy: plan.targetAccuracy });
+/** What writeComparison needs without a plan: `setup` is recorded as given (a rebuild keeps the original's). */
+export interface ComparisonTarget {
+  out: string;
+  nodes: number;
+  targetAccuracy?: number;
+  targetTolerance?: number;
+  setup?: unknown;
+}
+
+export async function writeComparison(plan: ComparisonTarget | ComparePlan, runs: RunData[], failed: FailedRun[] = []): Promise<CompareResult> {
+  const comparison = buildComparison(runs, {
+    ...(plan.targetAccuracy !== undefined ? { targetAccuracy: plan.targetAccuracy } : {}),
+    ...(plan.targetTolerance !== undefined ? { targetTolerance: plan.targetTolerance } : {}),
+  });
   const curves = runs.map(runCurves);
   const files = { json: join(plan.out, 'comparison.json'), markdown: join(plan.out, 'comparison.md'), html: join(plan.out, 'report.html') };
-  const setup = 'script' in plan ? { nodes: plan.nodes, script: plan.script, scriptArgs: plan.scriptArgs, env: plan.env, seed: plan.seed, launchFlags: plan.launchFlags } : { nodes: plan.nodes };
+  const setup = 'script' in plan ? { nodes: plan.nodes, script: plan.script, scriptArgs: plan.scriptArgs, env: plan.env, seed: plan.seed, launchFlags: plan.launchFlags } : plan.setup ?? { nodes: plan.nodes };
   const record = { ...comparison, setup, runs: runs.map((r) => ({ label: r.label, dir: r.dir })), failed };
   writeFileSync(files.json, `${JSON.stringify(record, null, 2)}\n`);
   const title = `Wall-clock comparison, ${plan.nodes} nodes`;
   writeFileSync(files.markdown, comparisonMarkdown(comparison, title));
+  // Loaded here, not at start-up: the charting library is the slowest import of the CLI.
+  const { reportHtml } = await import('../report/page.js');
   const html = await reportHtml({
     title,
     comparison,

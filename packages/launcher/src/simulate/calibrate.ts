@@ -10,11 +10,12 @@
  *   beta = (meanCommSeconds - messages * alpha) / bytes
  *
  * where messages and bytes are the model's per-step critical path for that
- * configuration (periodic global averages amortised over their period).
+ * configuration (periodic global averages amortised over their period, in
+ * place of the gossip of their step).
  */
-import { DEFAULT_GLOBAL_AVG_PERIOD } from '@dtrain/runtime';
+import { DEFAULT_GLOBAL_AVG_PERIOD } from '@dtrain/runtime/contract';
 import type { RunConfig } from '../compare/configs.js';
-import { configSlug } from '../compare/configs.js';
+import { configSlug, OVERLAP_SUFFIX } from '../compare/configs.js';
 import { RunDataError } from '../compare/errors.js';
 import type { RunData } from '../compare/run-data.js';
 import { add, ringAllreduce, scale, type CommTerms, type Link } from './alpha-beta.js';
@@ -47,6 +48,20 @@ function measuredBytes(run: RunData): number | null {
   return all.length === 0 ? null : all.reduce((a, b) => a + b, 0) / all.length;
 }
 
+/**
+ * The configuration a run measured, from its summary (algorithm, topology,
+ * period); overlapped when its label says so (`dtrain compare`'s +overlap).
+ */
+export function configOfRun(run: RunData): RunConfig {
+  const s = run.summary;
+  const periodic = s.algorithm === 'pga' || s.algorithm === 'local-sgd';
+  const h = periodic ? s.globalAvgPeriod ?? DEFAULT_GLOBAL_AVG_PERIOD : null;
+  const overlap = run.label.endsWith(OVERLAP_SUFFIX);
+  const base = s.algorithm === 'psgd' ? 'psgd' : [s.algorithm, s.topology, ...(h !== null ? [String(h)] : [])].join(':');
+  const label = overlap ? `${base}${OVERLAP_SUFFIX}` : base;
+  return { label, slug: configSlug(label), algorithm: s.algorithm as RunConfig['algorithm'], topology: s.topology, globalAvgPeriod: h, overlap };
+}
+
 export function calibrate(run: RunData, options: CalibrateOptions): Calibration {
   const s = run.summary;
   const params = options.params ?? run.ranks.find((r) => r.params !== null)?.params ?? null;
@@ -58,13 +73,11 @@ export function calibrate(run: RunData, options: CalibrateOptions): Calibration 
     return all.length === 0 ? null : all.reduce((a, b) => a + b, 0) / all.length;
   };
   const computeSeconds = s.meanComputeSeconds ?? meanStepCompute() ?? s.meanStepSeconds - s.meanCommSeconds;
-  const periodic = s.algorithm === 'pga' || s.algorithm === 'local-sgd';
-  const h = periodic ? s.globalAvgPeriod ?? DEFAULT_GLOBAL_AVG_PERIOD : null;
-  const label = s.algorithm === 'psgd' ? 'psgd' : [s.algorithm, s.topology, ...(h !== null ? [String(h)] : [])].join(':');
-  const config: RunConfig = { label, slug: configSlug(label), algorithm: s.algorithm as RunConfig['algorithm'], topology: s.topology, globalAvgPeriod: h };
+  const config = configOfRun(run);
+  const { label, globalAvgPeriod: h } = config;
   const input = { nodes: s.nodes, params, bytesPerParam: options.bytesPerParam, computeSeconds, link: { alpha: options.alpha, beta: 0 }, overlap: false };
   let terms = stepTerms(config, input);
-  if (h !== null) terms = add(terms, scale(ringAllreduce(s.nodes, params * options.bytesPerParam), 1 / h));
+  if (h !== null) terms = add(scale(terms, (h - 1) / h), scale(ringAllreduce(s.nodes, params * options.bytesPerParam), 1 / h));
   if (terms.bytes <= 0) {
     throw new RunDataError('E_RUN_SUMMARY', `${run.dir}: ${label} on ${s.nodes} node(s) sends nothing in the model, so the link cannot be calibrated from it; calibrate from a run with communication`);
   }

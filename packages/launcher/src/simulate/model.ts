@@ -6,15 +6,18 @@
  *   psgd      every step: ring allreduce of b
  *   dsgd, exact-diffusion, gradient-tracking, push-sum
  *             every step: `rounds` gossip rounds of the schedule
- *   pga       dsgd's gossip every step, plus a ring allreduce every H steps
+ *   pga       a ring allreduce on every H-th step (k+1 = 0 mod H), dsgd's
+ *             gossip on the H-1 others
  *   local-sgd no gossip, a ring allreduce every H steps
  *
- *   step = compute + comm + periodic / H          (default)
- *   step = max(compute, comm) + periodic / H      (--overlap: per-step
- *          communication hidden behind computation; the periodic global
- *          average still waits for the model, so it is never hidden)
+ *   mean step = f (compute + comm) + (compute + periodic) / H      (default)
+ *   mean step = f max(compute, comm) + (compute + periodic) / H    (--overlap:
+ *          per-step communication hidden behind computation; the periodic
+ *          global average waits for the model, so it is never hidden)
+ *   with f = (H-1)/H the share of gossip steps (1 without a period): for
+ *   pga = compute + (H-1)/H comm + periodic / H.
  */
-import { DEFAULT_GLOBAL_AVG_PERIOD, DEFAULT_ROUNDS } from '@dtrain/runtime';
+import { DEFAULT_GLOBAL_AVG_PERIOD, DEFAULT_ROUNDS } from '@dtrain/runtime/contract';
 import { createSchedule } from '@dtrain/topology';
 import type { RunConfig } from '../compare/configs.js';
 import { NO_COMM, ringAllreduce, scale, scheduleGossip, seconds, type CommTerms, type Link } from './alpha-beta.js';
@@ -38,12 +41,12 @@ export interface SimRow {
   topology: string | null;
   /** Global-average period used, or null. */
   globalAvgPeriod: number | null;
-  /** Communication every step (critical path). */
+  /** Communication of one gossip step (critical path). */
   stepComm: CommTerms;
   stepCommSeconds: number;
   /** The periodic global average, once (not amortised). */
   periodicSeconds: number;
-  /** Mean communication seconds per step: step comm + periodic / H. */
+  /** Mean communication seconds per step: (H-1)/H step comm + periodic / H (step comm without a period). */
   commSeconds: number;
   computeSeconds: number;
   /** Mean wall seconds per step. */
@@ -76,8 +79,11 @@ export function simulateConfig(config: RunConfig, input: SimInput): Omit<SimRow,
   const periodic = PERIODIC.has(config.algorithm);
   const h = periodic ? config.globalAvgPeriod ?? DEFAULT_GLOBAL_AVG_PERIOD : null;
   const periodicSeconds = periodic ? seconds(ringAllreduce(input.nodes, input.params * input.bytesPerParam), input.link) : 0;
+  // Share of steps that gossip: all of them, or all but the global-average ones.
+  const gossipShare = h === null ? 1 : (h - 1) / h;
   const amortised = h === null ? 0 : periodicSeconds / h;
-  const busy = input.overlap ? Math.max(input.computeSeconds, stepCommSeconds) : input.computeSeconds + stepCommSeconds;
+  const busy = input.overlap || config.overlap ? Math.max(input.computeSeconds, stepCommSeconds) : input.computeSeconds + stepCommSeconds;
+  const globalStep = h === null ? 0 : (input.computeSeconds + periodicSeconds) / h;
   return {
     label: config.label,
     algorithm: config.algorithm,
@@ -86,9 +92,9 @@ export function simulateConfig(config: RunConfig, input: SimInput): Omit<SimRow,
     stepComm,
     stepCommSeconds,
     periodicSeconds,
-    commSeconds: stepCommSeconds + amortised,
+    commSeconds: gossipShare * stepCommSeconds + amortised,
     computeSeconds: input.computeSeconds,
-    stepSeconds: busy + amortised,
+    stepSeconds: gossipShare * busy + globalStep,
   };
 }
 

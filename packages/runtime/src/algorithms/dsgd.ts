@@ -9,48 +9,45 @@
  * - momentum beta > 0: local heavy ball, m_i <- beta m_i + g_i, and the
  *   optimizer steps along m_i (keep the optimizer plain SGD for the classic
  *   heavy-ball rule; any tfjs optimizer with its own momentum also works);
- * - rounds R > 1: multi-gossip, x_i(k+1) = [W^R x(k+1/2)]_i (seed 003).
+ * - rounds R > 1: multi-gossip, x_i(k+1) = [W^R x(k+1/2)]_i (seed 003);
+ * - overlap: combine and adapt in parallel instead, x(k+1) = W(k) x(k) -
+ *   gamma g(x(k)), with the exchange travelling while the gradient is
+ *   computed (overlap.ts).
  *
  * Gossip-PGA and Local SGD (pga.ts) reuse this with a periodic global average.
  */
-import { stateVector } from './vec.js';
-import type { Algorithm, AlgorithmName, AlgorithmSetup, GossipComm, LocalModel } from './types.js';
+import { createHeavyBall } from './heavy-ball.js';
+import { createOverlapped } from './overlap.js';
+import type { Algorithm, AlgorithmName, AlgorithmSetup, CombineRule, GossipComm, LocalModel } from './types.js';
 
-/** Whether iteration k ends in an exact global average instead of gossip (or no communication). */
-export type CombineRule = (k: number) => 'gossip' | 'global' | 'none';
+export type { CombineRule } from './types.js';
 
 /** DSGD's local step (with optional heavy ball), then `combine(k)` decides how the half-step is mixed. */
 export function createAdaptThenCombine(name: AlgorithmName, setup: AlgorithmSetup, combine: CombineRule): Algorithm {
-  const beta = setup.options.momentum;
-  const m = new Float32Array(beta > 0 ? setup.size : 0);
+  const ball = createHeavyBall(setup.size, setup.options.momentum, name);
   const x = new Float32Array(setup.size);
   return {
     name,
     async step(k: number, g: Float32Array, model: LocalModel, comm: GossipComm): Promise<void> {
-      if (beta > 0) {
-        for (let i = 0; i < m.length; i++) m[i] = beta * m[i] + g[i];
-        model.apply(m);
-      } else {
-        model.apply(g);
-      }
+      model.apply(ball.direction(g));
       const rule = combine(k);
-      if (rule === 'none') return;
+      // One rank: W = [1] and the mean is x itself, so there is nothing to mix.
+      if (rule === 'none' || comm.size === 1) return;
       model.read(x);
       if (rule === 'global') await comm.allreduceMean(x, k);
       else await comm.exchange(x, k);
       model.write(x);
     },
-    state: () => {
-      const vectors: Record<string, Float32Array> = {};
-      if (beta > 0) vectors.momentum = m.slice();
-      return { vectors, scalars: {} };
-    },
-    restore(state) {
-      if (beta > 0) m.set(stateVector(state, 'momentum', m.length, name));
-    },
+    state: () => ball.state(),
+    restore: (state) => ball.restore(state),
   };
 }
 
+/** The form the options ask for: combine and adapt in parallel with `overlap`, else adapt then combine. */
+export function createGossipSgd(name: AlgorithmName, setup: AlgorithmSetup, combine: CombineRule): Algorithm {
+  return setup.options.overlap === true ? createOverlapped(name, setup, combine) : createAdaptThenCombine(name, setup, combine);
+}
+
 export function createDsgd(setup: AlgorithmSetup): Algorithm {
-  return createAdaptThenCombine('dsgd', setup, () => 'gossip');
+  return createGossipSgd('dsgd', setup, () => 'gossip');
 }

@@ -15,6 +15,9 @@ export type {
   AlgorithmOptions,
   AlgorithmSetup,
   AlgorithmState,
+  CombineRule,
   GossipComm,
   LocalModel,
+  PendingExchange,
+  ResolvedAlgorithmOptions,
 } from './types.js';

@@ -9,14 +9,18 @@
  *
  * H = globalAvgPeriod. With H = 1 both are PSGD by parameter averaging; with
  * plain SGD from identical starts that equals PSGD by gradient averaging.
- * Same momentum and multi-gossip options as DSGD (dsgd.ts).
+ * Same momentum and multi-gossip options as DSGD (dsgd.ts). With `overlap`
+ * (pga only) the gossip iterations combine and adapt in parallel,
+ * x_i(k+1) = sum_j w_ij(k) x_j(k) - gamma g_i(x_i(k)), their exchange
+ * overlapping the gradient (overlap.ts); the global-average iterations
+ * stay as above and blocking.
  */
-import { createAdaptThenCombine } from './dsgd.js';
+import { createAdaptThenCombine, createGossipSgd } from './dsgd.js';
 import type { Algorithm, AlgorithmSetup } from './types.js';
 
 export function createPga(setup: AlgorithmSetup): Algorithm {
   const H = setup.options.globalAvgPeriod;
-  return createAdaptThenCombine('pga', setup, (k) => ((k + 1) % H === 0 ? 'global' : 'gossip'));
+  return createGossipSgd('pga', setup, (k) => ((k + 1) % H === 0 ? 'global' : 'gossip'));
 }
 
 export function createLocalSgd(setup: AlgorithmSetup): Algorithm {

@@ -13,7 +13,7 @@ import { createGradientTracking } from './gradient-tracking.js';
 import { createLocalSgd, createPga } from './pga.js';
 import { createPsgd } from './psgd.js';
 import { createPushSum } from './push-sum.js';
-import type { Algorithm, AlgorithmName, AlgorithmOptions, AlgorithmSetup } from './types.js';
+import type { Algorithm, AlgorithmName, AlgorithmOptions, AlgorithmSetup, ResolvedAlgorithmOptions } from './types.js';
 
 /**
  * What an algorithm needs of the schedule:
@@ -45,14 +45,14 @@ export const ALGORITHMS: Readonly<Record<AlgorithmName, AlgorithmSpec>> = {
     name: 'dsgd',
     description: 'decentralized SGD, adapt-then-combine: local step, then partial averaging with W(k)',
     needs: 'doubly',
-    options: ['rounds', 'momentum'],
+    options: ['rounds', 'momentum', 'overlap'],
     create: createDsgd,
   },
   pga: {
     name: 'pga',
     description: 'Gossip-PGA: dsgd plus an exact global average every globalAvgPeriod steps',
     needs: 'doubly',
-    options: ['rounds', 'momentum', 'globalAvgPeriod'],
+    options: ['rounds', 'momentum', 'globalAvgPeriod', 'overlap'],
     create: createPga,
   },
   'local-sgd': {
@@ -141,10 +141,35 @@ function intAtLeast(name: string, value: number | undefined, min: number, fallba
   return v;
 }
 
+/** Why each algorithm without the overlap option cannot overlap its communication with the gradient. */
+const NO_OVERLAP: Readonly<Partial<Record<AlgorithmName, string>>> = {
+  psgd: 'its allreduce averages the gradient of the same iteration, so it cannot start before that gradient exists',
+  'local-sgd': 'it does not gossip, and its periodic global averages need the local step first',
+  'gradient-tracking': 'it gossips x - gamma y, and the tracker y needs the gradient of the same iteration',
+  'exact-diffusion': 'it combines the corrected half-step, which needs the gradient of the same iteration',
+  'push-sum': 'it pushes the half-step x - gamma g, which needs the gradient of the same iteration',
+};
+
+/** Refuse overlap: true for an algorithm without it, naming the algorithm, why, and the fix. */
+function checkOverlap(spec: AlgorithmSpec, overlap: unknown): boolean {
+  if (overlap !== undefined && typeof overlap !== 'boolean') {
+    throw new AlgorithmError('E_ALGORITHM_OPTION', `overlap must be true or false; got ${JSON.stringify(overlap)}`);
+  }
+  if (overlap !== true) return false;
+  if (spec.options.includes('overlap')) return true;
+  const supported = ALGORITHM_NAMES.filter((n) => ALGORITHMS[n].options.includes('overlap'));
+  throw new AlgorithmError(
+    'E_ALGORITHM_OPTION',
+    `${spec.name} cannot overlap communication with computation (overlap: true): ${NO_OVERLAP[spec.name] ?? 'it does not support it'}. ` +
+      `Drop --overlap / DTRAIN_OVERLAP=1 / overlap: true, or use ${supported.join(' or ')}`,
+  );
+}
+
 /** Fill defaults and check ranges; refuses options the algorithm does not read. */
-export function resolveAlgorithmOptions(spec: AlgorithmSpec, options: AlgorithmOptions): Required<AlgorithmOptions> {
+export function resolveAlgorithmOptions(spec: AlgorithmSpec, options: AlgorithmOptions): ResolvedAlgorithmOptions {
+  const overlap = checkOverlap(spec, options.overlap);
   for (const key of Object.keys(options) as (keyof AlgorithmOptions)[]) {
-    if (options[key] === undefined || spec.options.includes(key)) continue;
+    if (key === 'overlap' || options[key] === undefined || spec.options.includes(key)) continue;
     throw new AlgorithmError(
       'E_ALGORITHM_OPTION',
       `${spec.name} does not use ${key} (got ${String(options[key])}); ${spec.options.length > 0 ? `it reads ${spec.options.join(', ')}` : 'it takes no options'}. Leave ${key} out or pick an algorithm that uses it`,
@@ -158,20 +183,22 @@ export function resolveAlgorithmOptions(spec: AlgorithmSpec, options: AlgorithmO
     rounds: intAtLeast('rounds', options.rounds, 1, DEFAULT_ROUNDS),
     globalAvgPeriod: intAtLeast('globalAvgPeriod', options.globalAvgPeriod, 1, DEFAULT_GLOBAL_AVG_PERIOD),
     momentum,
+    ...(overlap ? { overlap: true as const } : {}),
   };
 }
 
 /**
  * Refuse an invalid pair before training: an unknown name
  * (E_ALGORITHM_UNKNOWN), a schedule the algorithm cannot run on
- * (E_ALGORITHM_TOPOLOGY, naming why) or a bad option (E_ALGORITHM_OPTION).
+ * (E_ALGORITHM_TOPOLOGY, naming why) or a bad option (E_ALGORITHM_OPTION,
+ * also overlap: true for an algorithm that cannot overlap).
  * Returns the spec and the options with defaults filled in.
  */
 export function validateAlgorithm(
   name: string,
   schedule: Schedule,
   options: AlgorithmOptions = {},
-): { spec: AlgorithmSpec; options: Required<AlgorithmOptions> } {
+): { spec: AlgorithmSpec; options: ResolvedAlgorithmOptions } {
   const spec = algorithmSpec(name);
   checkTopology(spec, schedule);
   return { spec, options: resolveAlgorithmOptions(spec, options) };

@@ -25,7 +25,16 @@ export interface AlgorithmOptions {
   globalAvgPeriod?: number;
   /** dsgd, pga: local heavy-ball momentum beta in [0, 1) applied before the user's optimizer; default 0. */
   momentum?: number;
+  /**
+   * dsgd, pga: overlap the neighbour exchange of iteration k with the
+   * gradient of iteration k (combine and adapt in parallel, overlap.ts);
+   * default false. Refused (E_ALGORITHM_OPTION) by the other algorithms.
+   */
+  overlap?: boolean;
 }
+
+/** AlgorithmOptions with defaults filled in; `overlap` is present (true) only when on. */
+export type ResolvedAlgorithmOptions = Required<Omit<AlgorithmOptions, 'overlap'>> & { overlap?: true };
 
 /** The model as the algorithms see it: one flat float32 vector and the user's optimizer. */
 export interface LocalModel {
@@ -42,15 +51,30 @@ export interface LocalModel {
   apply(direction: Float32Array): void;
 }
 
+/** An exchange started by GossipComm.startExchange and not yet waited for. */
+export interface PendingExchange {
+  /** Completes the exchange: its vector then holds W(k)^R x. Counts as communication time only while waiting. */
+  wait(): Promise<ExchangeResult>;
+}
+
 /** The communication an algorithm may use, with the schedule and rounds already bound. */
 export interface GossipComm {
   readonly rank: number;
   readonly size: number;
   /** x <- W(k)^R x in place (partial averaging); mixes a push-sum weight alongside when given. */
   exchange(x: Float32Array, iteration: number, weight?: number): Promise<ExchangeResult>;
+  /**
+   * Start x <- W(k)^R x in place without waiting for it. `x` belongs to the
+   * exchange (its chunks are sent zero-copy, then mixed in place) until
+   * wait() resolves: neither read nor write it before then.
+   */
+  startExchange(x: Float32Array, iteration: number): PendingExchange;
   /** x <- (1/n) sum_i x_i in place, identical bits on every rank. */
   allreduceMean(x: Float32Array, iteration: number): Promise<void>;
 }
+
+/** How iteration k's local step is mixed: partial averaging, an exact global average, or not at all. */
+export type CombineRule = (k: number) => 'gossip' | 'global' | 'none';
 
 /** What an algorithm carries from one iteration to the next (saved in checkpoints). */
 export interface AlgorithmState {
@@ -60,6 +84,13 @@ export interface AlgorithmState {
 
 export interface Algorithm {
   readonly name: AlgorithmName;
+  /**
+   * Optional: called at the start of iteration k, with the model at x(k),
+   * before the gradient is computed. An algorithm that overlaps
+   * communication with computation starts it here; step(k) completes it.
+   * Must leave the model unchanged.
+   */
+  beforeGradient?(k: number, model: LocalModel, comm: GossipComm): void;
   /**
    * Iteration k, given the local (stochastic) gradient `g` evaluated at the
    * model's current parameters. Leaves the model at x(k+1).
@@ -73,5 +104,5 @@ export interface Algorithm {
 export interface AlgorithmSetup {
   /** Number of parameters. */
   size: number;
-  options: Required<AlgorithmOptions>;
+  options: ResolvedAlgorithmOptions;
 }

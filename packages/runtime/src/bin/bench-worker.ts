@@ -12,9 +12,9 @@
  */
 import { createSchedule, type RankStep } from '@dtrain/topology';
 import { Communicator } from '../comm/communicator.js';
-import { closeSoon, openTransport } from './connect.js';
+import { openTransport } from './connect.js';
 import { RawMesh } from './raw-mesh.js';
-import { emit, fail, intParam, readParams, stringParam } from './worker-io.js';
+import { emit, fail, intParam, readParams, settleOnTerm, stringParam } from './worker-io.js';
 
 const PING_REPS = 200;
 
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const chunkFloats = params.chunkFloats === undefined ? undefined : intParam(params, 'chunkFloats', 1);
   const lanes = params.lanes === undefined ? undefined : intParam(params, 'lanes', 1);
 
+  settleOnTerm(timeoutMs);
   const transport = await openTransport(protocol, timeoutMs);
   const { rank, size } = transport;
   try {
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(rank, err);
   }
-  await closeSoon(transport);
+  await transport.close();
 }
 
 /** Median round trip of a 4-byte message between ranks 0 and 1, in microseconds (others wait). */

@@ -12,7 +12,7 @@
 import { createSchedule } from '@dtrain/topology';
 import { Communicator } from '../comm/communicator.js';
 import { consensusAverage, consensusStart } from './consensus-data.js';
-import { closeSoon, openTransport } from './connect.js';
+import { openTransport } from './connect.js';
 import { emit, fail, intParam, readParams, stringParam } from './worker-io.js';
 
 function lengthsParam(raw: unknown): number[] {
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(rank, err);
   }
-  await closeSoon(transport);
+  await transport.close();
 }
 
 main().catch((err: unknown) => fail(Number(process.env.DTRAIN_RANK ?? -1), err));

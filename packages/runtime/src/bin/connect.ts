@@ -17,12 +17,3 @@ export async function openTransport(protocol: 'tcp' | 'ipc', timeoutMs: number):
     timeoutMs,
   });
 }
-
-/** Pause before closing so acknowledgements of the last frames still go out. */
-export const CLOSE_DELAY_MS = 100;
-
-/** Close after CLOSE_DELAY_MS: the transport's close() may drop acknowledgements still queued. */
-export async function closeSoon(transport: Transport): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, CLOSE_DELAY_MS));
-  await transport.close();
-}

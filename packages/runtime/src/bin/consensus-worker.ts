@@ -11,8 +11,8 @@
 import { createSchedule } from '@dtrain/topology';
 import { Communicator } from '../comm/communicator.js';
 import { consensusAverage, consensusStart, maxDeviation } from './consensus-data.js';
-import { closeSoon, openTransport } from './connect.js';
-import { emit, fail, intParam, readParams, stringParam } from './worker-io.js';
+import { openTransport } from './connect.js';
+import { emit, fail, intParam, readParams, settleOnTerm, stringParam } from './worker-io.js';
 
 async function main(): Promise<void> {
   const params = readParams();
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const topology = stringParam(params, 'topology');
   const protocol = stringParam(params, 'transport', ['tcp', 'ipc'] as const, 'tcp');
 
+  settleOnTerm(timeoutMs);
   const transport = await openTransport(protocol, timeoutMs);
   const { rank, size } = transport;
   try {
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(rank, err);
   }
-  await closeSoon(transport);
+  await transport.close();
 }
 
 main().catch((err: unknown) => fail(Number(process.env.DTRAIN_RANK ?? -1), err));

@@ -61,3 +61,19 @@ export function fail(rank: number, err: unknown): never {
   process.stderr.write(`rank ${rank} failed: ${code}${peer === null ? '' : ` (peer rank ${peer})`}: ${message}\n`);
   process.exit(1);
 }
+
+/** Exit code of a worker that left on SIGTERM without finishing (128 + 15). */
+export const TERM_EXIT_CODE = 143;
+
+/** Longest a worker lingers after SIGTERM: a lost peer is noticed well within it (lostGraceMs). */
+export const TERM_SETTLE_MAX_MS = 3_000;
+
+/**
+ * On SIGTERM (the launcher stops the job because another rank failed, or
+ * the user interrupted it), give the pending operation up to `ms` (at most
+ * TERM_SETTLE_MAX_MS) to fail by itself, so this rank still reports which
+ * peer it lost, then exit with TERM_EXIT_CODE.
+ */
+export function settleOnTerm(ms: number): void {
+  process.once('SIGTERM', () => setTimeout(() => process.exit(TERM_EXIT_CODE), Math.min(ms, TERM_SETTLE_MAX_MS)).unref());
+}

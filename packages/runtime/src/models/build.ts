@@ -64,6 +64,9 @@ export function buildModel(
   if (inputShape.length === 0 || inputShape.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new ModelError('E_MODEL_SHAPE', `inputShape must be positive integers, e.g. [28, 28, 1]; got [${inputShape.join(', ')}]`);
   }
+  if (options.hidden !== undefined && name !== 'mlp') {
+    throw new ModelError('E_MODEL_SHAPE', `hidden widths apply to the mlp model only; got hidden [${options.hidden.join(', ')}] for ${name}. Drop them or use mlp`);
+  }
   const model = name === 'mlp' ? mlp(inputShape, classes, options.hidden) : name === 'cnn' ? cnn(inputShape, classes) : logistic(inputShape, classes);
   initializeWeights(model, seed);
   return model;

@@ -32,3 +32,4 @@ export {
   type ParamLayout,
   type ParamSource,
 } from './params.js';
+export { readFloat32Into } from './read.js';

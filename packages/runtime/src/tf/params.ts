@@ -2,10 +2,12 @@
  * A model's trainable weights <-> one flat Float32Array, in a fixed order
  * (the model's trainableWeights order), with no aliasing on either side:
  * on the cpu backend tf.tensor(typedArray) shares the caller's buffer and
- * dataSync() can return the backend's own array, so both directions copy.
+ * dataSync() can return the backend's own array, so both directions copy
+ * (reads once, with readFloat32Into: no intermediate array on wasm).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ModelError } from '../errors.js';
+import { readFloat32Into } from './read.js';
 
 /** A model or its variables, in the order the flat vector uses. */
 export type ParamSource = tf.LayersModel | readonly tf.Variable[];
@@ -63,7 +65,7 @@ export function readParams(src: ParamSource, out: Float32Array): Float32Array {
     if (v.dtype !== 'float32') {
       throw new ModelError('E_PARAMS_LENGTH', `readParams: variable ${v.name} is ${v.dtype}; only float32 weights are supported`);
     }
-    out.set(v.dataSync() as Float32Array, off);
+    readFloat32Into(v, out, off);
     off += v.size;
   }
   return out;

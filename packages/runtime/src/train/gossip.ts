@@ -3,15 +3,23 @@
  * and gossip rounds bound, and a stopwatch around every operation (the
  * communication seconds each step reports). On one rank both operations
  * are identities and return at once.
+ *
+ * An exchange started with startExchange (overlap.ts) runs while the step
+ * computes its gradient; the seconds it reports are only those the step
+ * spends on it: starting it, the one event-loop turn that hands its chunks
+ * to the transport (handOver), and waiting for what is left after the
+ * gradient. The time it travels behind the gradient is not counted.
  */
 import type { Schedule } from '@dtrain/topology';
-import type { GossipComm } from '../algorithms/types.js';
+import type { GossipComm, PendingExchange } from '../algorithms/types.js';
 import type { Communicator } from '../comm/communicator.js';
 import type { ExchangeResult } from '../comm/exchange.js';
 
 export class TimedGossip implements GossipComm {
   /** Seconds spent inside communicator operations since the last `take()`. */
   private seconds = 0;
+  /** Exchanges started and not yet handed over (see handOver). */
+  private started = 0;
 
   constructor(
     readonly comm: Communicator,
@@ -31,6 +39,32 @@ export class TimedGossip implements GossipComm {
     // One rank: W = [1], so every round leaves x (and the push-sum weight) as it is.
     if (this.comm.size === 1) return { weight, floatsSent: 0 };
     return this.timed(() => this.comm.exchange(x, this.schedule, iteration, { rounds: this.rounds, weight }));
+  }
+
+  startExchange(x: Float32Array, iteration: number): PendingExchange {
+    if (this.comm.size === 1) {
+      const done = Promise.resolve<ExchangeResult>({ weight: undefined, floatsSent: 0 });
+      return { wait: () => done };
+    }
+    const t0 = performance.now();
+    const running = this.comm.exchange(x, this.schedule, iteration, { rounds: this.rounds });
+    // A failure surfaces in wait(); until then it must not count as unhandled.
+    running.catch(() => undefined);
+    this.seconds += (performance.now() - t0) / 1000;
+    this.started += 1;
+    return { wait: () => this.timed(() => running) };
+  }
+
+  /**
+   * When an exchange was started since the last call: yield one event-loop
+   * turn, so its promise chain runs up to the sockets and its chunks are
+   * queued to the transport before synchronous work (the gradient) holds the
+   * thread. Timed as communication.
+   */
+  async handOver(): Promise<void> {
+    if (this.started === 0) return;
+    this.started = 0;
+    await this.timed(() => new Promise<void>((resolve) => setImmediate(resolve)));
   }
 
   async allreduceMean(x: Float32Array, iteration: number): Promise<void> {

@@ -17,7 +17,7 @@ import { createSchedule } from '@dtrain/topology';
 import { algorithmSpec, validateAlgorithm } from '../algorithms/registry.js';
 import type { AlgorithmOptions } from '../algorithms/types.js';
 import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
-import { readWorkerEnv, RUN_OPTION_VARS, type RunOptions, type WorkerEnv } from '../env.js';
+import { readRunOptions, readWorkerEnv, type WorkerEnv } from '../env.js';
 import { selectBackend } from '../tf/backend.js';
 import type { BackendChoice } from '../tf/probe.js';
 import { BACKEND_CHOICES } from '../tf/probe.js';
@@ -25,7 +25,7 @@ import { connectZmqTransport } from '../transport/connect.js';
 import { createMemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/types.js';
 import type { Logger } from 'pino';
-import { BackendError, WorkerEnvError } from '../errors.js';
+import { BackendError } from '../errors.js';
 import { DEFAULT_TOPOLOGY } from './constants.js';
 import { createLogger } from './metrics.js';
 import { readParentPid, watchProcess, type ProcessWatch } from './parent-watch.js';
@@ -57,19 +57,6 @@ function workerEnv(env: NodeJS.ProcessEnv): WorkerEnv | undefined {
   return readWorkerEnv(env);
 }
 
-/** Run options (DTRAIN_OUT, DTRAIN_ALGORITHM...) of a single process started without a rank. */
-function singleProcessOptions(env: NodeJS.ProcessEnv): RunOptions {
-  const out: Record<string, string | number> = {};
-  for (const [key, spec] of Object.entries(RUN_OPTION_VARS)) {
-    const raw = env[spec.name]?.trim();
-    if (raw === undefined || raw === '') continue;
-    if (spec.kind === 'int' && !/^\d+$/.test(raw)) {
-      throw new WorkerEnvError(spec.name, `${spec.name}=${JSON.stringify(raw)} is not a non-negative integer; set it to one`);
-    }
-    out[key] = spec.kind === 'int' ? Number(raw) : raw;
-  }
-  return out as RunOptions;
-}
 
 function backendChoice(raw: string | undefined): BackendChoice {
   const b = raw ?? 'auto';
@@ -80,10 +67,10 @@ function backendChoice(raw: string | undefined): BackendChoice {
 }
 
 /**
- * Algorithm options: the launcher's (DTRAIN_GLOBAL_AVG_PERIOD) are explicit
+ * Algorithm options: the launcher's (DTRAIN_GLOBAL_AVG_PERIOD, DTRAIN_OVERLAP) are explicit
  * and refused when the algorithm does not read them; the script's are
  * defaults kept only for the algorithms that read them, so a script that
- * sets momentum still runs under --algorithm psgd.
+ * sets momentum (or overlap) still runs under --algorithm psgd.
  */
 function algorithmOptions(name: string, script: AlgorithmOptions, fromEnv: AlgorithmOptions, logger: Logger): AlgorithmOptions {
   let reads: readonly string[] = [];
@@ -93,9 +80,9 @@ function algorithmOptions(name: string, script: AlgorithmOptions, fromEnv: Algor
     return { ...script, ...fromEnv }; // unknown name: the session refuses it with the list of names
   }
   const kept: AlgorithmOptions = {};
-  for (const key of ['rounds', 'globalAvgPeriod', 'momentum'] as const) {
+  for (const key of ['rounds', 'globalAvgPeriod', 'momentum', 'overlap'] as const) {
     if (script[key] === undefined) continue;
-    if (reads.includes(key)) kept[key] = script[key];
+    if (reads.includes(key)) (kept as Record<string, unknown>)[key] = script[key];
     else logger.info({ kind: 'option-ignored', option: key, algorithm: name }, `${name} does not use ${key}; ignored`);
   }
   return { ...kept, ...fromEnv };
@@ -104,7 +91,7 @@ function algorithmOptions(name: string, script: AlgorithmOptions, fromEnv: Algor
 export async function init(options: InitOptions = {}): Promise<Session> {
   const env = options.env ?? process.env;
   const we = workerEnv(env);
-  const run = we?.options ?? singleProcessOptions(env);
+  const run = we?.options ?? readRunOptions(env);
   const rank = we?.rank ?? 0;
   const size = we?.worldSize ?? 1;
   const logger = options.logger ?? createLogger(rank);
@@ -115,8 +102,11 @@ export async function init(options: InitOptions = {}): Promise<Session> {
   const timeoutMs = run.timeoutMs ?? options.timeoutMs;
   const algOptions = algorithmOptions(
     algorithm,
-    { rounds: options.rounds, globalAvgPeriod: options.globalAvgPeriod, momentum: options.momentum },
-    run.globalAvgPeriod !== undefined ? { globalAvgPeriod: run.globalAvgPeriod } : {},
+    { rounds: options.rounds, globalAvgPeriod: options.globalAvgPeriod, momentum: options.momentum, overlap: options.overlap },
+    {
+      ...(run.globalAvgPeriod !== undefined ? { globalAvgPeriod: run.globalAvgPeriod } : {}),
+      ...(run.overlap !== undefined ? { overlap: run.overlap } : {}),
+    },
     logger,
   );
   // Refuse an invalid algorithm/topology pair, or an inconsistent schedule, before any backend or network work.
@@ -150,6 +140,7 @@ export async function init(options: InitOptions = {}): Promise<Session> {
     logger.info(
       {
         kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed,
+        overlap: session.algorithmOptions.overlap === true,
         checkedIterations: startup.iterations, checkedPeers: startup.peers.length,
         verifySeconds: startup.verifySeconds, checkSeconds: startup.checkSeconds,
       },

@@ -31,7 +31,7 @@ export interface StepStats {
   seconds: number;
   /** Seconds of gradient computation and local updates (step minus communication). */
   computeSeconds: number;
-  /** Seconds inside communicator operations. */
+  /** Seconds the step spent on communication (with overlap: only the part not hidden behind the gradient). */
   commSeconds: number;
   /** Bytes this rank sent during the step. */
   bytesSent: number;
@@ -93,7 +93,10 @@ export class DistributedOptimizer {
   /**
    * One iteration: the gradient of `lossFn` (a function returning a scalar
    * tf loss of the wrapped variables) at the current parameters, then the
-   * algorithm's local step(s) and communication.
+   * algorithm's local step(s) and communication. An algorithm with a
+   * beforeGradient hook (overlap) starts its communication before the
+   * gradient and completes it in its step; none is pending when step()
+   * returns, so snapshots and evaluations between steps see x(k+1).
    */
   async step(lossFn: () => tf.Scalar): Promise<StepStats> {
     await this.sync();
@@ -104,6 +107,11 @@ export class DistributedOptimizer {
     this.local.begin();
     let loss: number;
     try {
+      if (this.algorithm.beforeGradient !== undefined) {
+        // Overlap: the algorithm starts its exchange of x(k); hand it to the transport before the gradient holds the thread.
+        this.algorithm.beforeGradient(this.k, this.local, this.gossip);
+        await this.gossip.handOver();
+      }
       loss = this.local.gradient(lossFn, this.grad);
       if (!Number.isFinite(loss)) {
         throw new TrainError('E_TRAIN_STATE', `rank ${this.gossip.rank}: the loss is ${loss} at iteration ${this.k}; lower the learning rate`);

@@ -9,13 +9,13 @@ import { createSchedule, type Schedule, type TopologyOptions } from '@dtrain/top
 import type { Logger } from 'pino';
 import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
 import { validateAlgorithm, type AlgorithmSpec } from '../algorithms/registry.js';
-import type { AlgorithmOptions } from '../algorithms/types.js';
+import type { AlgorithmOptions, ResolvedAlgorithmOptions } from '../algorithms/types.js';
 import { Communicator, type CommunicatorOptions } from '../comm/communicator.js';
 import type { Dataset } from '../data/dataset.js';
 import { TrainError } from '../errors.js';
 import { paramCount, type ParamSource } from '../tf/params.js';
 import type { Transport } from '../transport/types.js';
-import { CLOSE_GRACE_MS, DEFAULT_TOPOLOGY } from './constants.js';
+import { DEFAULT_TOPOLOGY } from './constants.js';
 import { accuracy, consensus } from './evaluate.js';
 import { runFit, type FitData, type FitOptions, type FitResult } from './fit.js';
 import { TimedGossip } from './gossip.js';
@@ -59,7 +59,7 @@ export class Session {
   readonly comm: Communicator;
   readonly schedule: Schedule;
   readonly spec: AlgorithmSpec;
-  readonly algorithmOptions: Required<AlgorithmOptions>;
+  readonly algorithmOptions: ResolvedAlgorithmOptions;
   readonly topology: string;
   readonly seed: number;
   readonly out: string | undefined;
@@ -155,7 +155,7 @@ export class Session {
     return summary;
   }
 
-  /** The run's settings for summary.json: schedule, rounds, and H when the algorithm uses one. */
+  /** The run's settings for summary.json: schedule, rounds, overlap, and H when the algorithm uses one. */
   private summaryBase(): SummaryBase {
     const base: SummaryBase = {
       algorithm: this.algorithm,
@@ -163,6 +163,7 @@ export class Session {
       schedule: this.schedule.name,
       dynamic: this.schedule.dynamic,
       rounds: this.spec.options.includes('rounds') ? this.algorithmOptions.rounds : 1,
+      overlap: this.algorithmOptions.overlap === true,
       backend: this.backend,
       seed: this.seed,
     };
@@ -174,10 +175,6 @@ export class Session {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Stopgap: a peer's send of the last collective may still await our ack, which travels on
-    // another socket than our 'bye' and can arrive after it (the peer then sees E_PEER_LOST).
-    // Give those acks a moment until the transport orders acks before 'bye' itself.
-    if (this.size > 1) await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
     await this.transport.close();
   }
 }

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainError } from '../errors.js';
 import type { ParamSource } from '../tf/params.js';
+import { readFloat32Into } from '../tf/read.js';
 import { TfLocalModel } from './local-model.js';
 
 export class StepModel extends TfLocalModel {
@@ -100,7 +101,7 @@ export class StepModel extends TfLocalModel {
           out.fill(0, off, off + v.size);
           complete = false;
         } else {
-          out.set(g.dataSync() as Float32Array, off);
+          readFloat32Into(g, out, off);
         }
         off += v.size;
       }

@@ -29,6 +29,8 @@ export interface RunSummary {
   rounds: number;
   /** The global-average period H, for the algorithms that use one (pga, local-sgd). */
   globalAvgPeriod?: number;
+  /** Whether the gossip exchange overlapped the gradient (dsgd / pga with overlap). */
+  overlap: boolean;
   nodes: number;
   backend: string;
   seed: number;
@@ -38,7 +40,7 @@ export interface RunSummary {
   wallClockSeconds: number;
   /** Mean over ranks of each rank's mean step time (gradient, local update and communication). */
   meanStepSeconds: number;
-  /** Mean over ranks of each rank's mean seconds per step inside communication (exchange, allreduce). */
+  /** Mean over ranks of each rank's mean seconds per step spent on communication (exchange, allreduce; with overlap only the part the step waited for). */
   meanCommSeconds: number;
   /** meanStepSeconds minus meanCommSeconds, averaged the same way. */
   meanComputeSeconds: number;
@@ -63,6 +65,7 @@ export interface SummaryBase {
   dynamic: boolean;
   rounds: number;
   globalAvgPeriod?: number;
+  overlap: boolean;
   backend: string;
   seed: number;
 }

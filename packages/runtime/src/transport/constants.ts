@@ -14,6 +14,14 @@ export const DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_LOST_GRACE_MS = 500;
 /** Socket linger on close, in ms: small so processes exit promptly. */
 export const CLOSE_LINGER_MS = 50;
+/** On close, how long a 'bye' on a DEALER may wait to be queued. */
+export const CLOSE_BYE_WAIT_MS = 100;
+/**
+ * On close, how long the ROUTER may keep sending the acknowledgements and
+ * 'bye' frames already queued (ZMQ_LINGER); it only lasts that long when a
+ * peer stops reading.
+ */
+export const CLOSE_FLUSH_LINGER_MS = 1_000;
 /** ZMTP heartbeats: detect a silent peer (host down, cable pulled) without traffic. */
 export const HEARTBEAT_INTERVAL_MS = 1_000;
 export const HEARTBEAT_TIMEOUT_MS = 5_000;

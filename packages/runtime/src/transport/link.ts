@@ -191,6 +191,8 @@ export class Link {
         }
         const { kind, header } = decoded.frame;
         if (header.from !== this.o.peer) this.o.onDrop('unknown-peer');
+        // The peer closed: every ack it owed us came before this on this connection.
+        else if (kind === 'bye') this.markLost('it closed its transport');
         else if ((kind === 'ack' || kind === 'pong') && this.pending.has(header.seq)) this.settle(header.seq);
         else this.o.onDrop(kind === 'ack' || kind === 'pong' ? 'duplicate' : 'malformed');
       }

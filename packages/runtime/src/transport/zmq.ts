@@ -7,6 +7,7 @@
  */
 import type { Router } from 'zeromq';
 import { TransportError } from '../errors.js';
+import { CLOSE_BYE_WAIT_MS, CLOSE_FLUSH_LINGER_MS } from './constants.js';
 import { copyStats, closedError, Inbox } from './inbox.js';
 import type { CurveKeys } from './curve.js';
 import { decodeFrame, encodeFrame, type DecodeContext } from './frame.js';
@@ -38,6 +39,8 @@ export class ZmqTransport implements Transport {
   private readonly inbox: Inbox;
   private readonly links = new Map<number, Link>();
   private readonly lastSeq = new Map<number, number>();
+  /** Routing id of each peer's DEALER connection to our ROUTER (where its acks go). */
+  private readonly routes = new Map<number, Buffer>();
   private readonly pingedBy = new Set<number>();
   private pingWaiters: Array<() => void> = [];
   private replyTail: Promise<unknown> = Promise.resolve();
@@ -101,16 +104,27 @@ export class ZmqTransport implements Transport {
     return copyStats({ ...this.inbox.stats, ...this.sent });
   }
 
+  /**
+   * Closes in an order that loses nothing a peer still waits for: our data
+   * frames are acknowledged first (drain), then every acknowledgement we owe
+   * is queued ahead of a 'bye' on the same connection (so a peer sees its
+   * last acks before it learns we are gone), and the ROUTER lingers long
+   * enough to put them on the wire. All of it bounded by the timeout.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Frames sent in copy mode may still be queued: let them reach their peers first.
     const deadline = Date.now() + this.timeoutMs;
     await Promise.all([...this.links.values()].map((link) => link.drain(deadline)));
-    await Promise.all([...this.links.values()].map((link) => link.bye(100)));
+    // Acks travel ROUTER -> peer's DEALER: a 'bye' behind them on that connection reaches the peer after them.
+    for (const [peer, routingId] of this.routes) this.reply(routingId, 'bye', peer, this.lastSeq.get(peer) ?? 0, 0, 0);
+    // Our DEALERs tell each peer's ROUTER that no more data comes (its receives fail at once).
+    await Promise.all([...this.links.values()].map((link) => link.bye(CLOSE_BYE_WAIT_MS)));
+    await untilOr(this.replyTail, deadline);
     this.inbox.close();
     this.socketsClosed = true;
     for (const link of this.links.values()) link.close();
+    this.init.router.linger = CLOSE_FLUSH_LINGER_MS;
     this.init.router.close();
     for (const wake of this.pingWaiters) wake();
     await this.init.cleanup();
@@ -181,6 +195,7 @@ export class ZmqTransport implements Transport {
       return;
     }
     this.lastSeq.set(header.from, header.seq);
+    this.routes.set(header.from, routingId);
     switch (decoded.frame.kind) {
       case 'data':
         this.reply(routingId, 'ack', header.from, header.seq, header.iter, header.tag);
@@ -195,18 +210,27 @@ export class ZmqTransport implements Transport {
         return;
       }
       case 'bye':
+        // Its data came before this on the same connection; our pending sends to it learn of
+        // the close from the 'bye' that follows its acks on the other connection (link.ts).
         this.inbox.peerLost(header.from, 'it closed its transport');
-        this.links.get(header.from)?.markLost('it closed its transport');
         return;
       default:
         this.inbox.drop('malformed');
     }
   }
 
-  /** Acks and pongs go back on the connection the frame came from; one pending send per socket. */
-  private reply(routingId: Buffer, kind: 'ack' | 'pong', to: number, seq: number, iter: number, tag: number): void {
+  /** Acks, pongs and byes go back on the connection the frame came from, in order; one pending send per socket. */
+  private reply(routingId: Buffer, kind: 'ack' | 'pong' | 'bye', to: number, seq: number, iter: number, tag: number): void {
     if (this.socketsClosed) return;
     const parts = encodeFrame(this.init.ctx, { kind, from: this.rank, to, iter, tag, seq });
     this.replyTail = this.replyTail.then(() => (this.socketsClosed ? undefined : this.init.router.send([routingId, ...parts]))).catch(() => undefined);
   }
+}
+
+/** Resolves when `work` settles or at `deadline`, whichever comes first. */
+async function untilOr(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+  await Promise.race([work.then(() => undefined, () => undefined), late]);
+  clearTimeout(timer);
 }

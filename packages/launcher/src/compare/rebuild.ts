@@ -1,0 +1,36 @@
+/**
+ * `dtrain compare --rebuild --out DIR`: read back the runs a comparison
+ * recorded in DIR/comparison.json and write its three files again (after an
+ * upgrade that adds fields, or with another --target-accuracy), without
+ * running anything.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunDataError } from '../errors.js';
+import { decodeComparisonFile } from '../simulate/validate-dir.js';
+import { configSlug } from './configs.js';
+import { readRunDir } from './run-data.js';
+import { writeComparison, type CompareResult, type FailedRun } from './run.js';
+
+export async function rebuildComparison(out: string, target: { targetAccuracy?: number; targetTolerance?: number } = {}): Promise<CompareResult> {
+  const file = join(out, 'comparison.json');
+  if (!existsSync(file)) throw new RunDataError('E_RUN_MISSING', `${file} not found; --rebuild needs the --out directory of an earlier dtrain compare`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new RunDataError('E_RUN_SUMMARY', `${file} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const recorded = decodeComparisonFile(raw, file);
+  const runs = recorded.runs.map((r) => readRunDir(existsSync(join(r.dir, 'summary.json')) ? r.dir : join(out, configSlug(r.label)), r.label));
+  const record = raw as { setup?: unknown; failed?: unknown };
+  const failed = Array.isArray(record.failed) ? (record.failed as unknown[]).filter(isFailed) : [];
+  const nodes = runs[0]?.summary.nodes ?? 0;
+  return writeComparison({ out, nodes, setup: record.setup, ...target }, runs, failed);
+}
+
+function isFailed(v: unknown): v is FailedRun {
+  if (v === null || typeof v !== 'object') return false;
+  const f = v as Record<string, unknown>;
+  return typeof f.label === 'string' && typeof f.exitCode === 'number' && typeof f.log === 'string';
+}
