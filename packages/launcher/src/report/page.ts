@@ -64,7 +64,7 @@ export async function reportHtml(input: ReportInput): Promise<string> {
   const svgs = await Promise.all(charts.map((c) => renderSvg(c.spec)));
   const cmp = input.comparison;
   const target =
-    cmp.targetAccuracy === null ? 'no target accuracy' : `target accuracy ${fmt.pct(cmp.targetAccuracy)}${cmp.targetSource === 'baseline-final' ? ` (final accuracy of ${escapeHtml(cmp.baseline ?? '')})` : ''}`;
+    cmp.targetAccuracy === null ? 'no target accuracy' : `target accuracy ${fmt.pct(cmp.targetAccuracy)}${cmp.targetSource === 'baseline-final' ? ` (final accuracy of ${escapeHtml(cmp.baseline ?? '')}${cmp.targetTolerance > 0 ? ` less ${(cmp.targetTolerance * 100).toFixed(2)} points` : ''})` : ''}`;
   const missing = [
     ...(input.steps.length === 0 ? ['No step lines in the rank logs: no loss or communication curves.'] : []),
     ...(input.accuracy.length === 0 ? ['No run evaluated the average model on test data: no accuracy curves and no time to target.'] : []),
