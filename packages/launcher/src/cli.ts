@@ -9,6 +9,8 @@ import { registerCompose } from './commands/compose.js';
 import { registerK8s } from './commands/k8s.js';
 import { registerCompare } from './commands/compare.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerSetup } from './commands/setup.js';
+import { registerDoctor } from './commands/doctor.js';
 
 /** Exit code for command-line misuse (bad option, bad value, missing file). */
 export const EXIT_USAGE = 2;
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerK8s(program);
   registerCompare(program);
   registerSimulate(program);
+  registerSetup(program);
+  registerDoctor(program);
   return program;
 }
 

@@ -6,6 +6,7 @@
 import { workerEnvToVars, type RunOptions } from '@dtrain/runtime/contract';
 import { isLocalHost, type HostSlots } from './hosts.js';
 import { sshOptions, type SshSettings } from './remote.js';
+import { TF_THREAD_VARS, tfThreadEnv } from './threads.js';
 
 export interface LaunchConfig {
   /** Absolute path of the worker script (the same path on every host). */
@@ -35,6 +36,8 @@ export interface LaunchConfig {
   options: Omit<RunOptions, 'out'>;
   /** Extra variables for every rank (`--env`); the contract's DTRAIN_* ones win. */
   extraEnv: Record<string, string>;
+  /** Cores of this machine, shared by the TensorFlow thread pools of the ranks on it (default: os.availableParallelism()). */
+  cores?: number;
   /** How the launcher reaches remote hosts. */
   ssh: SshSettings;
   /** Run every rank in its own network namespace (`--cluster netns`); absent: plain processes. */
@@ -65,6 +68,20 @@ export interface ProcessSpec {
   logPath: string;
 }
 
+/** Marks an env value that the remote shell computes (a quoted command substitution), not a literal. */
+const REMOTE_SHELL_VALUE = '\0sh:';
+
+/**
+ * TF thread variables for ranks on a remote host: its own core count
+ * (nproc there) divided among the `ranks` placed on it, at least 1; none
+ * when the user passes their own with --env.
+ */
+function remoteThreadVars(ranks: number, extraEnv: Record<string, string>): Record<string, string> {
+  if (TF_THREAD_VARS.some((v) => extraEnv[v] !== undefined)) return {};
+  const value = `${REMOTE_SHELL_VALUE}"$(t=$(( $(nproc 2>/dev/null || echo 1) / ${ranks} )); [ "$t" -ge 1 ] || t=1; echo "$t")"`;
+  return { TF_NUM_INTRAOP_THREADS: value, TF_NUM_INTEROP_THREADS: value };
+}
+
 /** POSIX shell single-quoting for one word. */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -89,8 +106,10 @@ export function plan(config: LaunchConfig, placement?: NetnsPlacement): ProcessS
   let rank = 0;
   for (const { host, slots } of config.hosts) {
     const remote = !isLocalHost(host, config.localNames);
+    const here = Math.min(slots, config.nodes - rank);
+    const threads = remote ? remoteThreadVars(here, config.extraEnv) : tfThreadEnv(here, { ...process.env, ...config.extraEnv }, config.cores).env;
     for (let localRank = 0; localRank < slots && rank < config.nodes; localRank++, rank++) {
-      const env = { ...config.extraEnv, ...workerEnvToVars({
+      const env = { ...threads, ...config.extraEnv, ...workerEnvToVars({
         rank,
         localRank,
         worldSize: config.nodes,
@@ -108,7 +127,7 @@ export function plan(config: LaunchConfig, placement?: NetnsPlacement): ProcessS
         specs.push({ rank, localRank, host, remote, command: config.nodeBin, args: nodeArgs, env, cwd: config.cwd, logPath });
         continue;
       }
-      const vars = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
+      const vars = Object.entries(env).map(([k, v]) => `${k}=${v.startsWith(REMOTE_SHELL_VALUE) ? v.slice(REMOTE_SHELL_VALUE.length) : shellQuote(v)}`);
       const remoteCmd = [
         'cd', shellQuote(config.cwd), '&&', 'exec', 'env', ...vars,
         shellQuote(config.remoteNodeBin), ...nodeArgs.map(shellQuote),
@@ -129,8 +148,10 @@ function planNetns(config: LaunchConfig, placement: NetnsPlacement): ProcessSpec
     throw new RangeError(`the emulated cluster has ${placement.hosts.length} namespaces for ${config.nodes} ranks; create it with nodes: ${config.nodes}`);
   }
   const rendezvous = { host: placement.hosts[0], port: config.port };
+  // The emulated hosts share this machine's cores.
+  const threads = tfThreadEnv(config.nodes, { ...process.env, ...config.extraEnv }, config.cores).env;
   return Array.from({ length: config.nodes }, (_, rank) => {
-    const env = { ...config.extraEnv, ...workerEnvToVars({
+    const env = { ...threads, ...config.extraEnv, ...workerEnvToVars({
       rank,
       localRank: 0,
       worldSize: config.nodes,

@@ -83,7 +83,7 @@ export class TransportError extends Error {
 }
 
 /** Stable codes of BackendError. */
-export type BackendErrorCode = 'E_BACKEND_UNAVAILABLE' | 'E_BACKEND_UNKNOWN' | 'E_BACKEND_INIT';
+export type BackendErrorCode = 'E_BACKEND_UNAVAILABLE' | 'E_BACKEND_UNKNOWN' | 'E_BACKEND_INIT' | 'E_BACKEND_NO_GPU';
 
 /** A TensorFlow.js backend was named that is not installed, not known, or failed its first op. */
 export class BackendError extends Error {

@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkpointDir, listCheckpoints, workerEnvToVars } from '@dtrain/runtime';
+import { backendsUnderTest, noteNativeSkip } from './helpers/native.js';
+
+noteNativeSkip('train-process.test.ts');
 
 const WORKER = fileURLToPath(new URL('./fixtures/train-worker.mjs', import.meta.url));
 const NODES = 3;
@@ -85,12 +88,14 @@ async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
-describe('training over ZeroMQ between real processes', () => {
+describe.each(backendsUnderTest(['cpu']))('training over ZeroMQ between real processes on %s', (backend) => {
   const whole = mkdtempSync(join(tmpdir(), 'dtrain-proc-'));
   dirs.push(whole);
+  // One TensorFlow thread per rank: the resumed run must repeat the uninterrupted one bit for bit.
+  const env = { FIXTURE_BACKEND: backend, TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1' };
 
   it('trains DSGD on one-peer exponential: NDJSON per rank, summary.json from rank 0', async () => {
-    const job = await launch(whole);
+    const job = await launch(whole, env);
     const codes = await job.exits;
     expect(codes, job.stderr.join('\n')).toEqual([0, 0, 0]);
     for (let r = 0; r < NODES; r++) {
@@ -101,7 +106,7 @@ describe('training over ZeroMQ between real processes', () => {
       expect(evals.map((l) => l.step)).toEqual([20, 40, 60]);
     }
     const summary = JSON.parse(readFileSync(join(whole, 'summary.json'), 'utf8')) as Record<string, unknown>;
-    expect(summary).toMatchObject({ algorithm: 'dsgd', topology: 'onepeer-exp', nodes: NODES, steps: 60, backend: 'cpu' });
+    expect(summary).toMatchObject({ algorithm: 'dsgd', topology: 'onepeer-exp', nodes: NODES, steps: 60, backend });
     expect(summary.finalAccuracy as number).toBeGreaterThan(0.75);
     expect(summary.meanCommSeconds as number).toBeGreaterThan(0);
   });
@@ -109,12 +114,12 @@ describe('training over ZeroMQ between real processes', () => {
   it('a job killed after its step-30 checkpoint resumes to the same final models as the uninterrupted run', async () => {
     const out = mkdtempSync(join(tmpdir(), 'dtrain-proc-'));
     dirs.push(out);
-    const killed = await launch(out, { FIXTURE_HANG_AFTER: '35' });
+    const killed = await launch(out, { ...env, FIXTURE_HANG_AFTER: '35' });
     await until(() => Array.from({ length: NODES }, (_, r) => listCheckpoints(checkpointDir(out, r)).includes(30)).every(Boolean), 40_000);
     for (const c of killed.children) c.kill('SIGKILL');
     await killed.exits;
     expect(existsSync(join(out, 'summary.json'))).toBe(false);
-    const resumed = await launch(out);
+    const resumed = await launch(out, env);
     expect(await resumed.exits, resumed.stderr.join('\n')).toEqual([0, 0, 0]);
     expect(records(resumed.stdout[0]).find((l) => l.kind === 'resume')).toMatchObject({ step: 30 });
     for (let r = 0; r < NODES; r++) expect(params(out, r)).toEqual(params(whole, r));

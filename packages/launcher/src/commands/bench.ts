@@ -13,6 +13,7 @@ import { createSchedule } from '@dtrain/topology';
 import { workerScriptPath } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
 import { intOption } from '../options.js';
+import { registerBenchStep } from './bench-step.js';
 import { commOptions, numberList, runForResults, timeoutMsOption, transportOption } from './local-workers.js';
 
 interface BenchFlags {
@@ -155,4 +156,5 @@ export function registerBench(program: Command): void {
     .option('--chunk <floats>', 'floats per streamed frame (communicator default 2^20)')
     .option('--lanes <k>', 'chunks in flight at once (communicator default 8)');
   commOptions(comm, 60, 'print one JSON object').action(benchAction);
+  registerBenchStep(bench);
 }

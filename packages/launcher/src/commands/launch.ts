@@ -5,6 +5,7 @@ import { NetnsError, UsageError } from '../errors.js';
 import { createNetnsCluster, describeCluster, type NetnsCluster } from '../netns/cluster.js';
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_WORKER_FAILED, TAIL_LINES } from '../constants.js';
 import { RankLog, parseLine } from '../logs.js';
+import { StartupNoise } from '../noise.js';
 import { nodeIO } from '../node-io.js';
 import { addLaunchOptions, type LaunchOptionsRaw } from '../options.js';
 import { JobOutput } from '../output.js';
@@ -34,6 +35,15 @@ export function registerLaunch(program: Command): void {
   addLaunchOptions(cmd).action(async (script: string | undefined, args: string[], raw: LaunchOptionsRaw) => {
     process.exitCode = await runLaunch(script, args, raw);
   });
+}
+
+/** `tf-threads=N` as the plan gives rank 0 (per remote host: cores/ranks there); the user's own value when set. */
+function threadsLabel(specs: readonly ProcessSpec[]): string {
+  const first = specs[0];
+  if (first === undefined) return '';
+  if (first.remote) return 'tf-threads=cores/ranks per host';
+  const v = first.env.TF_NUM_INTRAOP_THREADS ?? process.env.TF_NUM_INTRAOP_THREADS;
+  return v === undefined ? '' : `tf-threads=${v}`;
 }
 
 /** The plan as written to DIR/plan.json: everything but the secret. */
@@ -102,16 +112,18 @@ async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: numbe
   writeFileSync(join(config.out, 'plan.json'), `${JSON.stringify(redacted(specs), null, 2)}\n`);
   const device = config.gpus === null ? 'remote' : config.gpus.length === 0 ? 'CPU' : `GPUs ${config.gpus.join(',')}`;
   process.stderr.write(
-    `dtrain: ${config.nodes} ranks (${device}) algorithm=${config.options.algorithm} topology=${config.options.topology} job=${config.jobId} -> ${config.out}\n`,
+    `dtrain: ${config.nodes} ranks (${device}) algorithm=${config.options.algorithm} topology=${config.options.topology} ${threadsLabel(specs)} job=${config.jobId} -> ${config.out}\n`,
   );
   const logs = specs.map((s) => new RankLog(s.rank, s.logPath, TAIL_LINES));
   const output = new JobOutput(config.nodes, process.stdout.isTTY === true);
+  const noise = new StartupNoise();
   const job = startJob(specs, {
     graceMs,
     onLine: (rank, stream, text) => {
       const line = parseLine(text);
       const now = Date.now();
       logs[rank].write(line, stream, now);
+      if (stream === 'stderr' && line.kind === 'text' && noise.repeated(line.raw)) return;
       output.line(rank, line, now);
     },
   });

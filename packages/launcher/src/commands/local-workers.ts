@@ -27,6 +27,8 @@ export interface LocalJob {
   graceMs: number;
   /** Where non-JSON worker output goes (default: the parent's stderr). */
   echo?: (rank: number, line: string) => void;
+  /** Extra variables for every rank (the contract's DTRAIN_* ones win). */
+  env?: Record<string, string>;
 }
 
 export interface WorkerOutcome extends WorkerExit {
@@ -65,7 +67,7 @@ export async function runLocalWorkers(job: LocalJob): Promise<WorkerOutcome[]> {
     remote: false,
     command: process.execPath,
     args: [job.script, JSON.stringify(job.params)],
-    env: workerEnvToVars({ rank, localRank: rank, worldSize: job.nodes, rendezvous: { host: '127.0.0.1', port }, jobId, secret, options: {} }),
+    env: { ...job.env, ...workerEnvToVars({ rank, localRank: rank, worldSize: job.nodes, rendezvous: { host: '127.0.0.1', port }, jobId, secret, options: {} }) },
     cwd: process.cwd(),
     logPath: '/dev/null',
   }));

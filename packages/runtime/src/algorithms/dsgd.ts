@@ -28,6 +28,7 @@ export function createAdaptThenCombine(name: AlgorithmName, setup: AlgorithmSetu
   const x = new Float32Array(setup.size);
   return {
     name,
+    readsGradient: setup.options.momentum > 0,
     async step(k: number, g: Float32Array, model: LocalModel, comm: GossipComm): Promise<void> {
       model.apply(ball.direction(g));
       const rule = combine(k);

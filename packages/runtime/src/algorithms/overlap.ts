@@ -68,6 +68,7 @@ export function createOverlapped(name: AlgorithmName, setup: AlgorithmSetup, com
 
   return {
     name,
+    readsGradient: setup.options.momentum > 0,
     beforeGradient(k: number, model: LocalModel, comm: GossipComm): void {
       if (combine(k) === 'gossip') start(k, model, comm);
     },

@@ -85,6 +85,13 @@ export interface AlgorithmState {
 export interface Algorithm {
   readonly name: AlgorithmName;
   /**
+   * False when step() only hands `g` to model.apply() and never reads its
+   * values (dsgd / pga / local-sgd without momentum): the optimizer then
+   * applies the gradient tensors directly and does not copy them into `g`,
+   * whose contents are unspecified. Absent means true.
+   */
+  readonly readsGradient?: boolean;
+  /**
    * Optional: called at the start of iteration k, with the model at x(k),
    * before the gradient is computed. An algorithm that overlaps
    * communication with computation starts it here; step(k) completes it.

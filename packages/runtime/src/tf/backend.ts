@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors.js';
 import { convGradientActive, installConvGradient } from './conv-grad.js';
+import { findCudaLibraries, missingCudaLibraries, type CudaLibrary } from './cuda-libs.js';
 import {
   decideBackend,
   probeBackends,
@@ -41,6 +42,43 @@ export interface SelectBackendOptions {
   probe?: BackendProbe;
   /** Install the conv2d filter gradient that wasm needs, for cpu and wasm (default true; once installed it stays). */
   convGradient?: boolean;
+  /** The CUDA libraries, for the message when a GPU backend finds no device (read from the host when absent). */
+  cudaLibraries?: () => CudaLibrary[];
+}
+
+/**
+ * A GPU backend that sees no GPU device fails instead of training on the
+ * CPU unnoticed (tfjs-node-gpu on a host without the CUDA 11 libraries it
+ * was built for logs one line and falls back to the CPU). Only when a CUDA
+ * device is visible: without one, 'tensorflow' on the GPU package is the
+ * CPU by choice, and the decision says so.
+ */
+export function checkGpuDevice(report: Pick<BackendReport, 'candidate' | 'isUsingGpuDevice' | 'probe'>, libs: () => CudaLibrary[]): void {
+  if (report.candidate !== 'tfjs-node-gpu' || !report.probe.cuda.visible || report.isUsingGpuDevice !== false) return;
+  const missing = missingCudaLibraries(libs());
+  throw new BackendError(
+    'E_BACKEND_NO_GPU',
+    `@tensorflow/tfjs-node-gpu loaded but TensorFlow sees no GPU device although ${report.probe.cuda.reason}` +
+      (missing === '' ? '; the CUDA libraries were found, so check the driver (nvidia-smi) and CUDA_VISIBLE_DEVICES' : `; missing: ${missing} (tfjs-node-gpu 4.22 needs CUDA 11.2 and cuDNN 8.1; a CUDA 12 host lacks them)`) +
+      '. Install them and put them on LD_LIBRARY_PATH, or run on the CPU with --backend tensorflow and CUDA_VISIBLE_DEVICES=-1 (dtrain doctor lists what is found)',
+  );
+}
+
+/**
+ * tfjs's "looks like you are running TensorFlow.js in Node.js" notice is
+ * printed by the cpu backend on its first use, once per process and so once
+ * per rank. dtrain reports its own choice of backend and why (and the cpu
+ * backend is also used internally on the others), so the notice is dropped.
+ */
+function silenceNodeNotice(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: unknown } | null;
+  if (cpu !== null && typeof cpu.firstUse === 'boolean') cpu.firstUse = false;
+}
+
+/** Ranks other than 0 load TensorFlow with its informational start-up lines off, unless the user chose a level. */
+function quietNativeLogs(env: NodeJS.ProcessEnv): void {
+  const rank = env.DTRAIN_RANK ?? env.RANK ?? env.SLURM_PROCID ?? env.JOB_COMPLETION_INDEX;
+  if (env.TF_CPP_MIN_LOG_LEVEL === undefined && rank !== undefined && rank.trim() !== '0') env.TF_CPP_MIN_LOG_LEVEL = '2';
 }
 
 const require = createRequire(import.meta.url);
@@ -85,7 +123,9 @@ export async function selectBackend(
   const probe = options.probe ?? probeBackends();
   const d = decideBackend(probe, choice);
   for (const s of d.skipped) log?.(`backend ${s.candidate} skipped: ${s.reason}`);
+  if (d.backend === 'tensorflow') quietNativeLogs(process.env);
   await loadModule(d.candidate, d.module);
+  silenceNodeNotice();
   let ok: boolean;
   try {
     ok = await tf.setBackend(d.backend);
@@ -115,6 +155,7 @@ export async function selectBackend(
     convGradient,
     probe,
   };
+  checkGpuDevice(report, options.cudaLibraries ?? (() => findCudaLibraries()));
   log?.(
     `backend ${d.backend} (${d.candidate}): ${d.reason}` +
       (report.isUsingGpuDevice === null ? '' : `; GPU device in use: ${report.isUsingGpuDevice}`),

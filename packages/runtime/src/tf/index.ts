@@ -14,7 +14,7 @@ export {
   type SkippedBackend,
   type TfBackendName,
 } from './probe.js';
-export { selectBackend, type BackendReport, type SelectBackendOptions } from './backend.js';
+export { checkGpuDevice, selectBackend, type BackendReport, type SelectBackendOptions } from './backend.js';
 export {
   conv2dFilterGradient,
   conv2dFilterKernel,
@@ -33,3 +33,4 @@ export {
   type ParamSource,
 } from './params.js';
 export { readFloat32Into } from './read.js';
+export { findCudaLibraries, missingCudaLibraries, CUDA_LIBRARIES, type CudaLibrary, type CudaLibHost } from './cuda-libs.js';

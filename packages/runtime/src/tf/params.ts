@@ -1,7 +1,8 @@
 /**
  * A model's trainable weights <-> one flat Float32Array, in a fixed order
  * (the model's trainableWeights order), with no aliasing on either side:
- * on the cpu backend tf.tensor(typedArray) shares the caller's buffer and
+ * on the cpu backend (and on tfjs-node, whose TensorFlow tensor wraps the JS
+ * memory) tf.tensor(typedArray) shares the caller's buffer, and
  * dataSync() can return the backend's own array, so both directions copy
  * (reads once, with readFloat32Into: no intermediate array on wasm).
  */
@@ -86,6 +87,9 @@ export function writeParams(target: ParamSource, src: Float32Array): void {
   checkLength('writeParams', src.length, total);
   let off = 0;
   for (const v of vars) {
+    // A copy on every backend: cpu keeps the array it is given, and tfjs-node hands it to
+    // TensorFlow without copying (TF_NewTensor over the JS memory, when it is aligned), so a
+    // view would let the next write into `src` (a neighbour's frame) change the model.
     const part = src.slice(off, off + v.size);
     off += v.size;
     tf.tidy(() => v.assign(tf.tensor(part, v.shape, 'float32')));

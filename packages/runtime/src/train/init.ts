@@ -119,7 +119,10 @@ export async function init(options: InitOptions = {}): Promise<Session> {
     : undefined;
   let transport: Transport | undefined;
   try {
-    const report = await selectBackend(backendChoice(run.backend ?? options.backend), (msg) => logger.info({ kind: 'backend' }, msg));
+    // Why this backend, once per job: rank 0 logs it; the others only at debug level (every init line names the backend).
+    const report = await selectBackend(backendChoice(run.backend ?? options.backend), (msg) =>
+      rank === 0 ? logger.info({ kind: 'backend' }, msg) : logger.debug({ kind: 'backend' }, msg),
+    );
     if (!multi) {
       transport = createMemoryNetwork(1, timeoutMs === undefined ? {} : { timeoutMs })[0];
     } else {

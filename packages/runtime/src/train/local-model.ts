@@ -6,12 +6,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LocalModel } from '../algorithms/types.js';
 import { TrainError } from '../errors.js';
-import { readParams, trainableVariables, writeParams, type ParamSource } from '../tf/params.js';
+import { ParamWriter } from '../tf/param-writer.js';
+import { readParams, trainableVariables, type ParamSource } from '../tf/params.js';
 
 export class TfLocalModel implements LocalModel {
   readonly size: number;
   readonly variables: tf.Variable[];
   private readonly offsets: number[] = [];
+  private readonly writer: ParamWriter;
 
   constructor(
     src: ParamSource,
@@ -30,6 +32,7 @@ export class TfLocalModel implements LocalModel {
       total += v.size;
     }
     this.size = total;
+    this.writer = new ParamWriter(this.variables);
   }
 
   read(out: Float32Array): void {
@@ -37,7 +40,10 @@ export class TfLocalModel implements LocalModel {
   }
 
   write(x: Float32Array): void {
-    writeParams(this.variables, x);
+    if (x.length !== this.size) {
+      throw new TrainError('E_TRAIN_MODEL', `write: parameter vector has ${x.length} floats but the model has ${this.size} trainable parameters`);
+    }
+    this.writer.write(x);
   }
 
   apply(direction: Float32Array): void {
@@ -54,7 +60,7 @@ export class TfLocalModel implements LocalModel {
   }
 
   /** The loss and its gradient (into `out`, flat) at the current parameters. */
-  gradient(lossFn: () => tf.Scalar, out: Float32Array): number {
+  gradient(lossFn: () => tf.Scalar, out: Float32Array, _flat = true): number {
     let res: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
       res = tf.variableGrads(lossFn, this.variables);

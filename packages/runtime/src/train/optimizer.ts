@@ -112,7 +112,7 @@ export class DistributedOptimizer {
         this.algorithm.beforeGradient(this.k, this.local, this.gossip);
         await this.gossip.handOver();
       }
-      loss = this.local.gradient(lossFn, this.grad);
+      loss = this.local.gradient(lossFn, this.grad, this.algorithm.readsGradient !== false);
       if (!Number.isFinite(loss)) {
         throw new TrainError('E_TRAIN_STATE', `rank ${this.gossip.rank}: the loss is ${loss} at iteration ${this.k}; lower the learning rate`);
       }

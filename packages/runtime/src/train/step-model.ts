@@ -80,8 +80,14 @@ export class StepModel extends TfLocalModel {
     super.apply(direction);
   }
 
-  /** The loss and the flat gradient; within a step the gradient tensors are kept for apply(). */
-  override gradient(lossFn: () => tf.Scalar, out: Float32Array): number {
+  /**
+   * The loss and the flat gradient; within a step the gradient tensors are
+   * kept for apply(). With `flat` false (an algorithm that never reads the
+   * gradient's values) and every variable's gradient present, `out` is not
+   * written: apply(out) uses the tensors, and no copy of the gradient leaves
+   * the backend.
+   */
+  override gradient(lossFn: () => tf.Scalar, out: Float32Array, flat = true): number {
     if (!this.inStep) return super.gradient(lossFn, out);
     if (this.grads !== null) {
       throw new TrainError('E_TRAIN_STATE', 'a second gradient in one step; call end() between steps');
@@ -92,18 +98,16 @@ export class StepModel extends TfLocalModel {
     } catch (err) {
       throw new TrainError('E_TRAIN_MODEL', `computing the gradient failed: ${(err as Error).message}; the loss function must return a scalar that depends on the wrapped variables`, { cause: err });
     }
-    let complete = true;
+    const complete = this.variables.every((v) => res.grads[v.name] !== undefined);
     try {
-      let off = 0;
-      for (const v of this.variables) {
-        const g = res.grads[v.name];
-        if (g === undefined) {
-          out.fill(0, off, off + v.size);
-          complete = false;
-        } else {
-          readFloat32Into(g, out, off);
+      if (flat || !complete) {
+        let off = 0;
+        for (const v of this.variables) {
+          const g = res.grads[v.name];
+          if (g === undefined) out.fill(0, off, off + v.size);
+          else readFloat32Into(g, out, off);
+          off += v.size;
         }
-        off += v.size;
       }
       return res.value.dataSync()[0];
     } finally {
