@@ -1,8 +1,16 @@
+/**
+ * The launcher's errors: one DtrainError subclass per area, each with its
+ * stable codes (listed in the launcher README).
+ */
+import { DtrainError } from '@dtrain/topology';
+
 /** A misuse of the command line: the message names the value and the fix; exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  readonly code = 'E_USAGE';
+export class UsageError extends DtrainError<'E_USAGE'> {
   readonly exitCode = 2;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('E_USAGE', message, options);
+  }
 }
 
 export type NetnsErrorCode =
@@ -13,27 +21,9 @@ export type NetnsErrorCode =
   | 'E_NETNS_COMMAND';
 
 /** The emulated cluster (network namespaces) could not be built or torn down. */
-export class NetnsError extends Error {
-  override readonly name = 'NetnsError';
-  constructor(
-    readonly code: NetnsErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
+export class NetnsError extends DtrainError<NetnsErrorCode> {}
 
-export type RunDataErrorCode = 'E_RUN_MISSING' | 'E_RUN_SUMMARY' | 'E_RUN_FAILED';
+export type RunDataErrorCode = 'E_RUN_MISSING' | 'E_RUN_SUMMARY';
 
-/** A run directory that cannot be read back (compare, simulate --calibrate), or a run that failed. */
-export class RunDataError extends Error {
-  override readonly name = 'RunDataError';
-  constructor(
-    readonly code: RunDataErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
+/** A run directory that cannot be read back (compare, simulate --calibrate). */
+export class RunDataError extends DtrainError<RunDataErrorCode> {}

@@ -27,7 +27,7 @@ export { runCurves, stepCurve, accuracyCurve, wallAt, type RunCurves, type StepP
 export { comparisonMarkdown } from './compare/markdown.js';
 export {
   readRunDir, decodeSummary, decodeLogLine, decodeRankLog,
-  type RunData, type SummaryView, type StepRecord, type EvalRecord, type RankTrace,
+  type RunData, type StepRecord, type EvalRecord, type RankTrace,
 } from './compare/run-data.js';
 export { runComparison, writeComparison, launchArgs, type ComparePlan, type CompareResult, type FailedRun, type Launcher } from './compare/run.js';
 export { resolveCompare, type CompareOptionsRaw } from './commands/compare.js';

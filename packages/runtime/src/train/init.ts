@@ -26,6 +26,7 @@ import { createMemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/types.js';
 import type { Logger } from 'pino';
 import { BackendError } from '../errors.js';
+import { DEFAULT_SEED } from '../contract/defaults.js';
 import { DEFAULT_TOPOLOGY } from './constants.js';
 import { createLogger } from './metrics.js';
 import { readParentPid, watchProcess, type ProcessWatch } from './parent-watch.js';
@@ -97,7 +98,7 @@ export async function init(options: InitOptions = {}): Promise<Session> {
   const logger = options.logger ?? createLogger(rank);
   const algorithm = run.algorithm ?? options.algorithm ?? DEFAULT_ALGORITHM;
   const topology = run.topology ?? options.topology ?? DEFAULT_TOPOLOGY;
-  const seed = run.seed ?? options.seed ?? 0;
+  const seed = run.seed ?? options.seed ?? DEFAULT_SEED;
   const out = run.out ?? options.out;
   const timeoutMs = run.timeoutMs ?? options.timeoutMs;
   const algOptions = algorithmOptions(
