@@ -1,0 +1,98 @@
+// The rules ARCHITECTURE.md states, checked on the sources: no import cycle
+// inside a package, imports only down the layers (topology <- runtime <-
+// launcher) and only through a package's exports, no source file over 300 lines.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PACKAGES = ['topology', 'runtime', 'launcher'] as const;
+/** What each package's sources may import of the others (package exports only). */
+const ALLOWED: Record<(typeof PACKAGES)[number], readonly string[]> = {
+  topology: [],
+  runtime: ['@dtrain/topology'],
+  launcher: ['@dtrain/topology', '@dtrain/runtime', '@dtrain/runtime/contract'],
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  return ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles.map((f) => f.fileName);
+}
+
+/** A relative specifier ('./x.js') as the source file it names. */
+function resolveLocal(from: string, spec: string): string {
+  const base = resolve(dirname(from), spec.replace(/\.js$/, ''));
+  for (const candidate of [`${base}.ts`, join(base, 'index.ts')]) {
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // try the next
+    }
+  }
+  throw new Error(`${relative(ROOT, from)} imports ${spec}, which is no source file`);
+}
+
+/** The first cycle in the graph, as a list of files (empty when there is none). */
+function findCycle(graph: Map<string, string[]>): string[] {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): string[] => {
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === 'open') return [...stack.slice(stack.indexOf(next)), next];
+      if (state.get(next) === undefined) {
+        const found = visit(next);
+        if (found.length > 0) return found;
+      }
+    }
+    stack.pop();
+    state.set(node, 'done');
+    return [];
+  };
+  for (const node of graph.keys()) {
+    if (state.get(node) !== undefined) continue;
+    const found = visit(node);
+    if (found.length > 0) return found;
+  }
+  return [];
+}
+
+describe.each(PACKAGES)('packages/%s/src', (pkg) => {
+  const files = sources(join(ROOT, 'packages', pkg, 'src'));
+  const graph = new Map(files.map((f) => [f, imports(f).filter((s) => s.startsWith('.')).map((s) => resolveLocal(f, s))]));
+
+  it('has no import cycle (type-only imports included)', () => {
+    expect(findCycle(graph).map((f) => relative(ROOT, f)).join(' -> ')).toBe('');
+  });
+
+  it('imports other packages only down the layers and only through their exports', () => {
+    const wrong = files.flatMap((f) =>
+      imports(f)
+        .filter((s) => s.startsWith('@dtrain/') && !ALLOWED[pkg].includes(s))
+        .map((s) => `${relative(ROOT, f)} imports ${s}`),
+    );
+    expect(wrong).toEqual([]);
+  });
+
+  it('keeps every file under 300 lines', () => {
+    const long = files.filter((f) => readFileSync(f, 'utf8').split('\n').length > 300).map((f) => relative(ROOT, f));
+    expect(long).toEqual([]);
+  });
+});
+
+describe('the cycle check', () => {
+  it('finds a cycle when there is one, and none in a tree', () => {
+    expect(findCycle(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']]]))).toEqual(['a', 'b', 'c', 'a']);
+    expect(findCycle(new Map([['a', ['b', 'c']], ['b', ['c']], ['c', []]]))).toEqual([]);
+  });
+});
