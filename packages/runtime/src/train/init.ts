@@ -58,7 +58,6 @@ function workerEnv(env: NodeJS.ProcessEnv): WorkerEnv | undefined {
   return readWorkerEnv(env);
 }
 
-
 function backendChoice(raw: string | undefined): BackendChoice {
   const b = raw ?? 'auto';
   if (!(BACKEND_CHOICES as readonly string[]).includes(b)) {
