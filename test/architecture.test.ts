@@ -1,6 +1,7 @@
 // The rules ARCHITECTURE.md states, checked on the sources: no import cycle
 // inside a package, imports only down the layers (topology <- runtime <-
-// launcher) and only through a package's exports, no source file over 300 lines.
+// launcher) and only through a package's exports, every error code in its
+// package's README, no source file over 300 lines.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +83,13 @@ describe.each(PACKAGES)('packages/%s/src', (pkg) => {
         .map((s) => `${relative(ROOT, f)} imports ${s}`),
     );
     expect(wrong).toEqual([]);
+  });
+
+  it('lists every error code of its errors.ts in its README', () => {
+    const codes = new Set(readFileSync(join(ROOT, 'packages', pkg, 'src', 'errors.ts'), 'utf8').match(/'E_[A-Z_]+'/g) ?? []);
+    const readme = readFileSync(join(ROOT, 'packages', pkg, 'README.md'), 'utf8');
+    expect(codes.size).toBeGreaterThan(0);
+    expect([...codes].map((c) => c.slice(1, -1)).filter((c) => !readme.includes(`\`${c}\``))).toEqual([]);
   });
 
   it('keeps every file under 300 lines', () => {
