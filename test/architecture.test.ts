@@ -98,6 +98,26 @@ describe.each(PACKAGES)('packages/%s/src', (pkg) => {
   });
 });
 
+/** Runtime layers, bottom up: a directory may import only those before it (and the contract's light files). */
+const RUNTIME_LAYERS = ['transport', 'comm', 'algorithms', 'tf', 'models', 'data', 'train'];
+
+describe('packages/runtime/src layers', () => {
+  it('transport, comm and algorithms never import a layer above them', () => {
+    const src = join(ROOT, 'packages', 'runtime', 'src');
+    const layerOf = (f: string): number => RUNTIME_LAYERS.indexOf(relative(src, f).split('/')[0]);
+    const wrong = sources(src).flatMap((f) => {
+      const own = layerOf(f);
+      if (own < 0 || own > RUNTIME_LAYERS.indexOf('algorithms')) return [];
+      return imports(f)
+        .filter((s) => s.startsWith('.'))
+        .map((s) => resolveLocal(f, s))
+        .filter((t) => layerOf(t) > own)
+        .map((t) => `${relative(ROOT, f)} imports ${relative(ROOT, t)}`);
+    });
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe('the cycle check', () => {
   it('finds a cycle when there is one, and none in a tree', () => {
     expect(findCycle(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']]]))).toEqual(['a', 'b', 'c', 'a']);
