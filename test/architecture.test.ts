@@ -118,6 +118,22 @@ describe('packages/runtime/src layers', () => {
   });
 });
 
+describe('errors', () => {
+  it('every error class of every package is a DtrainError named after its class', async () => {
+    const { DtrainError } = await import('../packages/topology/src/errors.js');
+    const modules = await Promise.all(PACKAGES.map((p) => import(`../packages/${p}/src/errors.ts`) as Promise<Record<string, unknown>>));
+    const classes = modules.flatMap((m) => Object.entries(m)).filter(([name]) => name.endsWith('Error') && name !== 'DtrainError');
+    expect(classes.length).toBeGreaterThanOrEqual(17);
+    for (const [name, cls] of classes) {
+      expect(typeof cls, name).toBe('function');
+      expect((cls as { prototype: object }).prototype instanceof DtrainError, name).toBe(true);
+    }
+    const { TrainError } = await import('../packages/runtime/src/errors.js');
+    const err = new TrainError('E_TRAIN_STATE', 'x', { cause: 'why' });
+    expect([err.name, err.code, err.cause, err instanceof Error]).toEqual(['TrainError', 'E_TRAIN_STATE', 'why', true]);
+  });
+});
+
 describe('the cycle check', () => {
   it('finds a cycle when there is one, and none in a tree', () => {
     expect(findCycle(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']]]))).toEqual(['a', 'b', 'c', 'a']);
