@@ -75,6 +75,8 @@ describe('summary.json and comparison.json', () => {
     const s = runSummary({ globalAvgPeriod: 8, ranks: [{ rank: 0, steps: 10, meanStepSeconds: 0.02, meanCommSeconds: 0.01, bytesSent: 10, localAccuracy: null, finalLoss: 0.4 }] });
     const written: unknown = JSON.parse(JSON.stringify({ ...s, batchSize: 32 }));
     expect(decodeRunSummary(written, 'summary.json')).toEqual(written);
+    // In the file's order: `dtrain launch` prints the summary table in it.
+    expect(Object.keys(decodeRunSummary(written, 'summary.json'))).toEqual(Object.keys(written as object));
     expect(codeOf(() => decodeRunSummary({ ...s, dynamic: 'no' }, 'summary.json'), ContractError)).toBe('E_CONTRACT_SUMMARY');
     expect(codeOf(() => decodeRunSummary({ ...s, ranks: [{ rank: 0 }] }, 'summary.json'), ContractError)).toBe('E_CONTRACT_SUMMARY');
     expect(codeOf(() => decodeRunSummary([], 'summary.json'), ContractError)).toBe('E_CONTRACT_SUMMARY');

@@ -78,9 +78,7 @@ function decodeRank(value: unknown, where: string): RankSummary {
 export function decodeRunSummary(value: unknown, where: string): RunSummary {
   if (!isRecord(value)) throw new ContractError('E_CONTRACT_SUMMARY', `${where} is not a JSON object; it should be the summary.json a run writes`);
   const f = new Fields(value, where, 'E_CONTRACT_SUMMARY');
-  const extra = Object.fromEntries(Object.entries(value).filter(([k]) => !SUMMARY_FIELDS.has(k)));
-  const summary: RunSummary = {
-    ...extra,
+  const checked: RunSummary = {
     algorithm: f.str('algorithm'),
     topology: f.str('topology'),
     schedule: f.str('schedule'),
@@ -102,6 +100,7 @@ export function decodeRunSummary(value: unknown, where: string): RunSummary {
     ranks: f.list('ranks').map((r, i) => decodeRank(r, `${where}: ranks[${i}]`)),
   };
   const period = f.optNum('globalAvgPeriod');
-  if (period !== undefined) summary.globalAvgPeriod = period;
-  return summary;
+  if (period !== undefined) checked.globalAvgPeriod = period;
+  // The checked fields and the writer's extras, in the order the file has them (tables show it).
+  return Object.fromEntries(Object.keys(value).map((k) => [k, SUMMARY_FIELDS.has(k) ? checked[k] : value[k]])) as RunSummary;
 }
