@@ -11,8 +11,6 @@ const steps = process.env.STEPS === undefined || process.env.STEPS === '' ? unde
 const epochs = Number(process.env.EPOCHS || 2);
 const lr = Number(process.env.LR ?? 0.05);
 const modelName = process.env.MODEL ?? 'cnn';
-// The one-peer exponential graph needs two nodes; one process runs on the (trivial) ring.
-const ranks = Number(process.env.DTRAIN_WORLD_SIZE ?? 1);
 
 let data;
 try {
@@ -24,7 +22,8 @@ try {
   process.exit(1);
 }
 
-const dt = await init({ algorithm: 'dsgd', topology: ranks > 1 ? 'onepeer-exp' : 'ring' });
+// Algorithm and topology: the launcher's (--algorithm, --topology), else the runtime's defaults (dsgd on the one-peer exponential graph).
+const dt = await init();
 try {
   const { train, test } = data;
   const model = buildModel(modelName, train.sampleShape, train.classes, dt.seed);

@@ -9,7 +9,7 @@
 // EVAL_EVERY (default 25): every EVAL_EVERY steps the average model's test accuracy is logged
 // ({kind:'eval'} lines, the accuracy curves of `dtrain compare`).
 import * as tf from '@tensorflow/tfjs';
-import { consensus, init, syntheticLogisticShard, syntheticLogisticTest } from '@dtrain/runtime';
+import { consensus, init, logEval, logStep, syntheticLogisticShard, syntheticLogisticTest } from '@dtrain/runtime';
 
 const steps = Number(process.env.STEPS ?? 300);
 const heterogeneity = Number(process.env.HETEROGENEITY ?? 1);
@@ -18,7 +18,8 @@ const logEvery = Number(process.env.LOG_EVERY ?? 10);
 const evalEvery = Number(process.env.EVAL_EVERY ?? 25);
 const dim = 20;
 
-const dt = await init({ algorithm: 'dsgd', topology: 'ring', backend: 'cpu' });
+// Algorithm and topology: the launcher's, else the runtime's defaults (dsgd on the one-peer exponential graph).
+const dt = await init({ backend: 'cpu' });
 try {
   const problem = { seed: dt.seed, dim, samplesPerRank: 2000, ranks: dt.size, heterogeneity, testSamples: 5000 };
   const shard = syntheticLogisticShard(problem, dt.rank);
@@ -45,13 +46,13 @@ try {
     const x = opt.params();
     const { average, distance } = await consensus(dt.comm, x, opt.iteration);
     const record = { step: opt.iteration, localAccuracy: accuracyOf(x), averageAccuracy: accuracyOf(average), consensusDistance: distance };
-    dt.logger.info({ kind: 'eval', ...record }, 'eval');
+    logEval(dt.logger, record);
     return record;
   };
 
   for (let k = 0; k < steps; k++) {
     const s = await opt.step(loss);
-    if ((k + 1) % logEvery === 0) dt.logger.info({ kind: 'step', step: k + 1, loss: s.loss, computeSeconds: s.computeSeconds, commSeconds: s.commSeconds, bytesSent: s.bytesSent }, 'step');
+    if ((k + 1) % logEvery === 0) logStep(dt.logger, s, { totalSteps: steps, samples: shard.n });
     if ((k + 1) % evalEvery === 0 && k + 1 < steps) await evaluate();
   }
   const last = await evaluate();

@@ -30,10 +30,9 @@ const hidden = modelName === 'mlp' ? parseHidden(env('HIDDEN', '128')) : undefin
 const evalEvery = int('EVAL_EVERY', 200);
 const evalSamples = env('EVAL_SAMPLES', undefined) === undefined ? undefined : int('EVAL_SAMPLES', 1000);
 const logEvery = int('LOG_EVERY', 25);
-// The one-peer exponential graph needs two nodes; one process runs on the (trivial) ring.
-const ranks = Number(process.env.DTRAIN_WORLD_SIZE ?? 1);
 
-const dt = await init({ algorithm: 'dsgd', topology: ranks > 1 ? 'onepeer-exp' : 'ring' });
+// Algorithm and topology: the launcher's (--algorithm, --topology), else the runtime's defaults (dsgd on the one-peer exponential graph).
+const dt = await init();
 try {
   const { train, test } = loadMnist({ variant: 'mnist' });
   const model = buildModel(modelName, train.sampleShape, train.classes, dt.seed, hidden === undefined ? {} : { hidden });

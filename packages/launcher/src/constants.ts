@@ -1,12 +1,14 @@
-/** Launcher defaults, in one place (documented by `dtrain launch --help`). */
-import { DEFAULT_RENDEZVOUS_PORT } from '@dtrain/runtime/contract';
+/**
+ * Launcher defaults, in one place (documented by `dtrain launch --help`).
+ * What the workers receive comes from the runtime's contract, so that
+ * `dtrain launch` and a worker started by hand use the same values.
+ */
+import { DEFAULT_ALGORITHM, DEFAULT_RENDEZVOUS_PORT, DEFAULT_SEED, DEFAULT_TIMEOUT_MS, DEFAULT_TOPOLOGY } from '@dtrain/runtime/contract';
 
+export { DEFAULT_ALGORITHM, DEFAULT_SEED, DEFAULT_TOPOLOGY };
 export const DEFAULT_PORT = DEFAULT_RENDEZVOUS_PORT;
-export const DEFAULT_ALGORITHM = 'dsgd';
-export const DEFAULT_TOPOLOGY = 'onepeer-exp';
-export const DEFAULT_SEED = 0;
 /** Receive / rendezvous timeout handed to workers, seconds. */
-export const DEFAULT_TIMEOUT_S = 60;
+export const DEFAULT_TIMEOUT_S = DEFAULT_TIMEOUT_MS / 1000;
 /** Seconds between SIGTERM and SIGKILL when stopping a job. */
 export const DEFAULT_GRACE_S = 10;
 /** Log lines kept per rank for the failure report. */

@@ -2,7 +2,7 @@ export { main, buildProgram } from './cli.js';
 export { plan, shellQuote, rendezvousHost, type LaunchConfig, type ProcessSpec } from './plan.js';
 export { resolveLaunch, resolveScript, knownExamples, type ResolveIO, type ResolvedLaunch } from './resolve.js';
 export { addLaunchOptions, addRunOptions, intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
-export { startJob, describeExit, isFailure, type Job, type JobOptions, type JobOutcome, type WorkerExit } from './spawn.js';
+export { startJob, runLogged, findFreePort, describeExit, isFailure, type Job, type JobOptions, type JobOutcome, type WorkerExit } from './spawn.js';
 export { parseLine, toNdjson, formatPretty, formatRaw, RankLog, type LogLine, type StreamName } from './logs.js';
 export { parseProgress, ProgressTracker, renderBar, formatDuration, type ProgressRecord, type ProgressSnapshot } from './progress.js';
 export { renderSummary, renderTable } from './summary.js';
@@ -27,7 +27,7 @@ export { runCurves, stepCurve, accuracyCurve, wallAt, type RunCurves, type StepP
 export { comparisonMarkdown } from './compare/markdown.js';
 export {
   readRunDir, decodeSummary, decodeLogLine, decodeRankLog,
-  type RunData, type SummaryView, type StepRecord, type EvalRecord, type RankTrace,
+  type RunData, type StepRecord, type EvalRecord, type RankTrace,
 } from './compare/run-data.js';
 export { runComparison, writeComparison, launchArgs, type ComparePlan, type CompareResult, type FailedRun, type Launcher } from './compare/run.js';
 export { resolveCompare, type CompareOptionsRaw } from './commands/compare.js';

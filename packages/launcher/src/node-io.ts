@@ -13,10 +13,9 @@ export function examplesDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.DTRAIN_EXAMPLES_DIR ?? fileURLToPath(new URL('../../../examples/', import.meta.url));
 }
 
-/** Calls @dtrain/topology's createSchedule(name, nodes, {seed}) when the package provides it. */
+/** Builds the schedule once (createSchedule throws TopologyError naming a bad name, size or option). */
 export function checkTopology(name: string, nodes: number, seed: number): void {
-  const create = (topology as unknown as Record<string, unknown>).createSchedule;
-  if (typeof create === 'function') create(name, nodes, { seed });
+  topology.createSchedule(name, nodes, { seed });
 }
 
 /** The workers' own check (validateAlgorithm), run before any of them starts. */

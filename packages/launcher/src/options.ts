@@ -1,5 +1,5 @@
 /** `dtrain launch` options, declared once: commander flags, help text with defaults, raw types. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   DEFAULT_ALGORITHM,
   DEFAULT_GRACE_S,

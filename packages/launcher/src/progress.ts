@@ -1,23 +1,42 @@
 /**
- * Training progress from the workers' NDJSON lines that carry numeric
- * `step` and `loss` (optional: `totalSteps`, `samplesPerSec`). Pure: the
- * caller passes the clock.
+ * Training progress from the workers' step and progress records
+ * (contract/records.ts: step, totalSteps, samplesPerSec, elapsedSeconds).
+ * Pure: the caller passes the clock.
  */
+import { ContractError, decodeRecord, type WorkerRecord } from '@dtrain/runtime/contract';
 
 export interface ProgressRecord {
   step: number;
-  loss: number;
+  /** Absent for a progress record (a phase between steps). */
+  loss?: number;
   totalSteps?: number;
   samplesPerSec?: number;
+  /** The worker's seconds since its first step. */
+  elapsedSeconds?: number;
 }
 
-export function parseProgress(record: Record<string, unknown>): ProgressRecord | null {
-  const { step, loss, totalSteps, samplesPerSec } = record;
-  if (typeof step !== 'number' || typeof loss !== 'number' || !Number.isFinite(step)) return null;
-  const out: ProgressRecord = { step, loss };
-  if (typeof totalSteps === 'number' && totalSteps > 0) out.totalSteps = totalSteps;
-  if (typeof samplesPerSec === 'number' && Number.isFinite(samplesPerSec)) out.samplesPerSec = samplesPerSec;
-  return out;
+/**
+ * The progress a parsed worker line carries: a step or progress record;
+ * null for any other line, and for one that claims to be a record but is
+ * malformed (the display skips it; `dtrain compare` reports it).
+ */
+export function parseProgress(value: unknown): ProgressRecord | null {
+  let r: WorkerRecord | null;
+  try {
+    r = decodeRecord(value);
+  } catch (err) {
+    if (err instanceof ContractError) return null;
+    throw err;
+  }
+  if (r === null) return null;
+  if (r.kind === 'step') {
+    const out: ProgressRecord = { step: r.step, loss: r.loss, elapsedSeconds: r.elapsedSeconds };
+    if (r.totalSteps !== undefined && r.totalSteps > 0) out.totalSteps = r.totalSteps;
+    if (r.samplesPerSec !== undefined) out.samplesPerSec = r.samplesPerSec;
+    return out;
+  }
+  if (r.kind === 'progress') return { step: r.step, totalSteps: r.totalSteps, elapsedSeconds: r.elapsedSeconds };
+  return null;
 }
 
 export interface ProgressSnapshot {
@@ -34,10 +53,14 @@ export interface ProgressSnapshot {
 
 export class ProgressTracker {
   private readonly latest = new Map<number, ProgressRecord>();
+  private readonly losses = new Map<number, number>();
   private first: { step: number; at: number } | null = null;
 
   update(rank: number, p: ProgressRecord, nowMs: number): void {
-    this.latest.set(rank, p);
+    const before = this.latest.get(rank);
+    // A progress record keeps the rate of the step before it.
+    this.latest.set(rank, p.samplesPerSec === undefined && before?.samplesPerSec !== undefined ? { ...p, samplesPerSec: before.samplesPerSec } : p);
+    if (p.loss !== undefined) this.losses.set(rank, p.loss);
     if (this.first === null) this.first = { step: p.step, at: nowMs };
   }
 
@@ -45,17 +68,34 @@ export class ProgressTracker {
     if (this.latest.size === 0 || this.first === null) return null;
     const all = [...this.latest.values()];
     const step = Math.min(...all.map((p) => p.step));
-    const loss = all.reduce((s, p) => s + p.loss, 0) / all.length;
+    const losses = [...this.losses.values()];
+    const loss = losses.length === 0 ? Number.NaN : losses.reduce((s, l) => s + l, 0) / losses.length;
     const snap: ProgressSnapshot = { step, loss };
     const total = all.find((p) => p.totalSteps !== undefined)?.totalSteps;
     if (total !== undefined) snap.totalSteps = total;
     const rates = all.filter((p) => p.samplesPerSec !== undefined);
     if (rates.length > 0) snap.samplesPerSec = rates.reduce((s, p) => s + (p.samplesPerSec ?? 0), 0);
-    const elapsedS = (nowMs - this.first.at) / 1000;
-    const done = step - this.first.step;
-    if (total !== undefined && done > 0 && elapsedS > 0) snap.etaS = Math.max(0, (total - step) / (done / elapsedS));
+    if (total !== undefined) {
+      const eta = etaSeconds(all, step, total, this.first, nowMs);
+      if (eta !== undefined) snap.etaS = eta;
+    }
     return snap;
   }
+}
+
+/**
+ * Seconds left: from the slowest rank's own clock (steps done over its
+ * seconds since its first step) when the records carry it, else from the
+ * launcher's clock since the first record it saw.
+ */
+function etaSeconds(all: ProgressRecord[], step: number, total: number, first: { step: number; at: number }, nowMs: number): number | undefined {
+  const slowest = all.find((p) => p.step === step);
+  if (slowest?.elapsedSeconds !== undefined && slowest.elapsedSeconds > 0 && step > 0) {
+    return Math.max(0, (total - step) * (slowest.elapsedSeconds / step));
+  }
+  const elapsedS = (nowMs - first.at) / 1000;
+  const done = step - first.step;
+  return done > 0 && elapsedS > 0 ? Math.max(0, (total - step) / (done / elapsedS)) : undefined;
 }
 
 export function formatDuration(s: number): string {
@@ -74,7 +114,7 @@ export function renderBar(s: ProgressSnapshot, barWidth = 20): string {
     const full = Math.round(frac * barWidth);
     parts.push(`[${'#'.repeat(full)}${'.'.repeat(barWidth - full)}] ${Math.floor(frac * 100)}%`);
   }
-  parts.push(`loss ${s.loss.toPrecision(4)}`);
+  if (Number.isFinite(s.loss)) parts.push(`loss ${s.loss.toPrecision(4)}`);
   if (s.samplesPerSec !== undefined) parts.push(`${Math.round(s.samplesPerSec)} samples/s`);
   if (s.etaS !== undefined) parts.push(`ETA ${formatDuration(s.etaS)}`);
   return parts.join(' ');

@@ -1,13 +1,22 @@
 /**
- * Runs a plan: one child per ProcessSpec, each in its own process group
+ * Every process the launcher starts goes through here.
+ *
+ * startJob runs a plan: one child per ProcessSpec, each in its own process group
  * (detached), so stopping a rank also stops whatever it started. The first
  * rank that exits non-zero or dies by a signal stops the others: SIGTERM to
  * every group, SIGKILL after the grace period. When every rank has exited,
  * leftover processes in their groups are killed, so none outlives the job.
  * Local ranks also get DTRAIN_PARENT_PID and exit by themselves when the
  * launcher dies without cleaning up (SIGKILL).
+ *
+ * runLogged runs one command (`dtrain compare` starting `dtrain launch`)
+ * in its own process group with its output in a file, passing on the
+ * signals the launcher receives. findFreePort picks a rendezvous port for
+ * a job on this machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { PARENT_PID_VAR } from '@dtrain/runtime/contract';
 import { MALLOC_TUNABLES } from './constants.js';
@@ -135,4 +144,53 @@ export function describeExit(e: WorkerExit): string {
   if (e.error !== undefined) return `rank ${e.rank} could not start: ${e.error}`;
   if (e.signal !== null) return `rank ${e.rank} was killed by ${e.signal}`;
   return `rank ${e.rank} exited with code ${e.code}`;
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Run `command args` with `env` added to ours, stdout and stderr into
+ * `logFile`; resolves to its exit code (130 / 143 when SIGINT / SIGTERM
+ * ended it, 1 when it could not start). In its own process group, so a
+ * terminal's Ctrl-C reaches only us and we pass it on once; killed with
+ * us when we exit.
+ */
+export function runLogged(command: string, args: readonly string[], env: Record<string, string>, logFile: string): Promise<number> {
+  return new Promise((resolve) => {
+    const log = createWriteStream(logFile, { flags: 'w' });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...env } });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    const forward = (signal: NodeJS.Signals): void => {
+      child.kill(signal);
+    };
+    const killNow = (): void => {
+      child.kill('SIGKILL');
+    };
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    process.on('exit', killNow);
+    const finish = (code: number): void => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      process.off('exit', killNow);
+      log.end(() => resolve(code));
+    };
+    child.on('error', (err) => {
+      log.write(`could not start ${command}: ${err.message}\n`);
+      finish(1);
+    });
+    child.on('close', (code, signal) => finish(code ?? (signal === 'SIGINT' ? 130 : 143)));
+  });
 }

@@ -123,6 +123,7 @@ describe('k8s', () => {
   const c: ClusterConfig = resolveCluster('examples/mnist/train.mjs', [], raw({ nodes: '4', gpus: undefined }), io);
 
   it('Secret, headless Service and an Indexed Job of N pods', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed YAML tree, walked by the assertions
     const [secret, service, job] = parseBack(toYamlDocuments(k8sManifests(c)), true) as Record<string, any>[];
     expect([secret.kind, service.kind, job.kind]).toEqual(['Secret', 'Service', 'Job']);
     expect(service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
@@ -132,6 +133,7 @@ describe('k8s', () => {
   });
 
   it('each pod reads its rank from JOB_COMPLETION_INDEX and the secret from the Secret', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed YAML tree, walked by the assertions
     const [secret, , job] = parseBack(toYamlDocuments(k8sManifests(c)), true) as Record<string, any>[];
     const container = job.spec.template.spec.containers[0];
     expect(container.command.slice(2, 4)).toEqual(['worker', '/app/examples/mnist/train.mjs']);

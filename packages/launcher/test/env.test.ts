@@ -104,3 +104,15 @@ describe('other engines', () => {
     expect({ ...again, source: 'torchrun' }).toEqual(readWorkerEnv({ ...torch, DTRAIN_TOPOLOGY: 'exponential' }));
   });
 });
+
+describe('launcher defaults are the contract\'s', () => {
+  it('dtrain launch hands workers what a worker started by hand would use', async () => {
+    const contract = await import('@dtrain/runtime/contract');
+    const launcher = await import('../src/constants.js');
+    expect(launcher.DEFAULT_TOPOLOGY).toBe(contract.DEFAULT_TOPOLOGY);
+    expect(launcher.DEFAULT_ALGORITHM).toBe(contract.DEFAULT_ALGORITHM);
+    expect(launcher.DEFAULT_SEED).toBe(contract.DEFAULT_SEED);
+    expect(launcher.DEFAULT_PORT).toBe(contract.DEFAULT_RENDEZVOUS_PORT);
+    expect(launcher.DEFAULT_TIMEOUT_S * 1000).toBe(contract.DEFAULT_TIMEOUT_MS);
+  });
+});

@@ -3,18 +3,18 @@
 // (build first: npx tsc -b packages/launcher), find their pids, and check
 // that none is left. Every process and directory made here is removed by cleanup().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, removeTempDirs, tempDir } from '../../../test-utils/index.js';
+
+export { freePort, tempDir };
 
 export const BIN = fileURLToPath(new URL('../bin/dtrain.js', import.meta.url));
 export const TRAIN_FIXTURE = fileURLToPath(new URL('./fixtures/train-job.mjs', import.meta.url));
 export const LR_EXAMPLE = fileURLToPath(new URL('../../../examples/logistic-regression/train.mjs', import.meta.url));
 export const SECRET = 'launch-job-test-secret-0123456789';
 
-const dirs: string[] = [];
 const children = new Set<ChildProcess>();
 const pidsSeen = new Set<number>();
 
@@ -30,23 +30,6 @@ export interface Running {
   /** Output so far (grows while the process runs). */
   readonly output: { stdout: string; stderr: string };
   exited: Promise<Exit>;
-}
-
-export function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'dtrain-job-'));
-  dirs.push(d);
-  return d;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Start `node dtrain.js ...args` with extra environment variables. */
@@ -154,5 +137,5 @@ export function cleanup(): void {
   children.clear();
   for (const pid of pidsSeen) if (alive(pid) && ours(pid)) process.kill(pid, 'SIGKILL');
   pidsSeen.clear();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  removeTempDirs();
 }

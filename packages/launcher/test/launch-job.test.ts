@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeRecordLine, type StepLine } from '@dtrain/runtime/contract';
+import { ProgressTracker, parseProgress } from '../src/progress.js';
 import {
   BIN,
   LR_EXAMPLE,
@@ -83,6 +85,32 @@ describe('a 4-process job', () => {
       expect(fromLaunch).toMatchObject({ checkedIterations: 64, checkedPeers: 3 });
       const byWorker = exits[r].stdout.split('\n').filter((x) => x.includes('"kind":"init"'));
       expect(byWorker.map((x) => JSON.parse(x) as Record<string, unknown>)[0]).toMatchObject({ rank: r, checkedPeers: 3 });
+    }
+
+    // Every line the launched workers wrote decodes through the contract, and the
+    // step records carry what the progress bar needs for a total and an ETA.
+    for (let r = 0; r < 4; r++) {
+      const lines = readFileSync(join(launched, `rank-${r}.ndjson`), 'utf8').split('\n').filter((l) => l !== '');
+      const decoded = lines.map((l, i) => {
+        expect(() => JSON.parse(l) as unknown, `rank ${r} line ${i + 1}: ${l}`).not.toThrow();
+        return decodeRecordLine(l, `rank-${r}.ndjson:${i + 1}`);
+      });
+      const steps = decoded.filter((d): d is StepLine => d?.kind === 'step');
+      expect(steps.map((s) => s.step)).toEqual([10, 20, 30]);
+      for (const s of steps) {
+        expect(s.totalSteps).toBe(30);
+        expect(s.samplesPerSec).toBeGreaterThan(0);
+        expect(s.elapsedSeconds).toBeGreaterThan(0);
+      }
+      expect(steps[1].elapsedSeconds).toBeGreaterThan(steps[0].elapsedSeconds);
+      expect(decoded.filter((d) => d?.kind === 'eval').map((d) => d?.step)).toEqual([25, 30]);
+      expect(decoded.find((d) => d?.kind === 'fit')).toBeUndefined();
+      const tracker = new ProgressTracker();
+      for (const l of lines) {
+        const p = parseProgress(JSON.parse(l) as unknown);
+        if (p !== null) tracker.update(r, p, 0);
+      }
+      expect(tracker.snapshot(0)).toMatchObject({ step: 30, totalSteps: 30, etaS: 0 });
     }
   });
 });

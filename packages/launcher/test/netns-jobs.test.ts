@@ -4,18 +4,17 @@
 // runtime's self-checking worker (ring allreduce vs the exact sum, one-peer exchanges vs
 // the float64 simulation of x(k+1) = W(k) x(k)).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNetnsCluster, type NetnsCluster } from '../src/netns/cluster.js';
 import { BIN, CHECK_WORKER, bridgePortRxBytes, finish, namespaces, netnsSkipReason, records } from './netns-helpers.js';
+import { removeTempDirs, tempDir } from '../../../test-utils/index.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/worker.mjs', import.meta.url));
 const skip = netnsSkipReason();
 const clusters: NetnsCluster[] = [];
-const dirs: string[] = [];
 const LONG = 100_000;
 const PARAMS = JSON.stringify({ lengths: [1, 1000, LONG], iterations: 6, seed: 3, timeoutMs: 20_000 });
 
@@ -28,14 +27,8 @@ interface CheckResult {
 
 afterEach(async () => {
   for (const c of clusters.splice(0)) await c.destroy();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  removeTempDirs();
 });
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'dtrain-netns-'));
-  dirs.push(d);
-  return d;
-}
 
 /** Every rank agrees bit for bit and matches the exact results (float32 rounding only). */
 function expectConsistent(results: CheckResult[], nodes: number): void {

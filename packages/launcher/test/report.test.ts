@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fitLine, runSummary, stepLine } from '../../../test-utils/index.js';
 import { buildComparison } from '../src/compare/build.js';
 import { rankElapsed, runCurves, stepCurve, wallAt } from '../src/compare/curves.js';
 import { readRunDir, type RunData } from '../src/compare/run-data.js';
@@ -38,17 +39,17 @@ function writeFixture(spec: FixtureSpec): string {
   mkdirSync(dir, { recursive: true });
   const perRank: { step: number; comm: number }[] = [];
   for (let r = 0; r < spec.nodes; r++) {
-    const lines = ['{"time":1,"stream":"stderr","msg":"plain text from the backend"}', 'not json at all', JSON.stringify({ level: 30, kind: 'fit', params: 7850, msg: 'training' })];
+    const lines = ['{"time":1,"stream":"stderr","msg":"plain text from the backend"}', 'not json at all', JSON.stringify({ level: 30, ...fitLine(7850), msg: 'training' })];
     for (let k = 1; k <= spec.steps; k++) {
       if (k % (spec.logEvery ?? 1) !== 0) continue;
-      lines.push(JSON.stringify({ level: 30, rank: r, kind: 'step', step: k, loss: spec.loss(r, k), computeSeconds: spec.compute(r, k), commSeconds: spec.comm(r, k), bytesSent: 1000, msg: 'step' }));
+      lines.push(JSON.stringify({ level: 30, rank: r, ...stepLine({ step: k, loss: spec.loss(r, k), computeSeconds: spec.compute(r, k), commSeconds: spec.comm(r, k), bytesSent: 1000 }), msg: 'step' }));
     }
     for (const [step, acc] of spec.evals) lines.push(JSON.stringify({ level: 30, rank: r, kind: 'eval', step, localAccuracy: acc - 0.01, averageAccuracy: acc, consensusDistance: 0.1, msg: 'eval' }));
     writeFileSync(join(dir, `rank-${r}.ndjson`), `${lines.join('\n')}\n`);
     const ks = Array.from({ length: spec.steps }, (_, i) => i + 1);
     perRank.push({ step: mean(ks.map((k) => spec.compute(r, k) + spec.comm(r, k))), comm: mean(ks.map((k) => spec.comm(r, k))) });
   }
-  const summary = {
+  const summary = runSummary({
     algorithm: spec.algorithm,
     topology: spec.topology,
     nodes: spec.nodes,
@@ -64,7 +65,7 @@ function writeFixture(spec: FixtureSpec): string {
     finalLocalAccuracy: null,
     consensusDistance: 0.25,
     ranks: [],
-  };
+  });
   writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return dir;
 }
@@ -117,7 +118,7 @@ describe('run directories', () => {
     const empty = join(root, 'unfinished');
     mkdirSync(empty, { recursive: true });
     expect(() => readRunDir(empty, 'x')).toThrow(expect.objectContaining({ code: 'E_RUN_MISSING' }));
-    writeFileSync(join(empty, 'summary.json'), JSON.stringify({ algorithm: 'dsgd', topology: 'ring', nodes: 2, steps: 'many' }));
+    writeFileSync(join(empty, 'summary.json'), JSON.stringify({ ...runSummary(), steps: 'many' }));
     expect(() => readRunDir(empty, 'x')).toThrow(/steps is "many"/);
   });
 });

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fitLine, runSummary, stepLine } from '../../../test-utils/index.js';
 import { exitCodeFor } from '../src/cli.js';
 import { RunDataError as CompareRunDataError } from '../src/compare/errors.js';
 import * as launcher from '../src/index.js';
@@ -55,7 +56,7 @@ describe('simulate --calibrate with no usable run', () => {
   });
 
   it('other failures keep exit 1: RunDataError itself is not a usage error', () => {
-    expect(exitCodeFor(new launcher.RunDataError('E_RUN_FAILED', 'x'))).toBe(1);
+    expect(exitCodeFor(new launcher.RunDataError('E_RUN_MISSING', 'x'))).toBe(1);
   });
 });
 
@@ -67,9 +68,9 @@ describe('package index', () => {
   it('exposes the compare/report/simulate API: a comparison of one run read back from disk', async () => {
     const dir = join(root, 'run');
     mkdirSync(dir);
-    const summary = { algorithm: 'psgd', topology: 'ring', nodes: 2, steps: 2, wallClockSeconds: 1, meanStepSeconds: 0.02, meanCommSeconds: 0.01, meanComputeSeconds: 0.01, finalLoss: 0.5, finalAccuracy: 0.9, consensusDistance: 0, backend: 'cpu' };
+    const summary = runSummary({ algorithm: 'psgd', topology: 'ring', nodes: 2, steps: 2 });
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
-    const lines = [{ kind: 'fit', params: 10 }, { kind: 'step', step: 1, loss: 1, computeSeconds: 0.01, commSeconds: 0.01, bytesSent: 80 }, { kind: 'step', step: 2, loss: 0.5, computeSeconds: 0.01, commSeconds: 0.01, bytesSent: 80 }, { kind: 'eval', step: 2, localAccuracy: 0.9, averageAccuracy: 0.9, consensusDistance: 0 }];
+    const lines = [fitLine(10), stepLine({ step: 1, loss: 1, computeSeconds: 0.01, commSeconds: 0.01, bytesSent: 80 }), stepLine({ step: 2, loss: 0.5, computeSeconds: 0.01, commSeconds: 0.01, bytesSent: 80 }), { kind: 'eval', step: 2, localAccuracy: 0.9, averageAccuracy: 0.9, consensusDistance: 0 }];
     for (const r of [0, 1]) writeFileSync(join(dir, `rank-${r}.ndjson`), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
     const run = launcher.readRunDir(dir, 'psgd');
     const cmp = launcher.buildComparison([run]);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSchedule } from '@dtrain/topology';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fitLine, runSummary, stepLine } from '../../../test-utils/index.js';
 import { runValidate, type SimulateOptionsRaw } from '../src/commands/simulate.js';
 import { parseConfigs } from '../src/compare/configs.js';
 import { readRunDir } from '../src/compare/run-data.js';
@@ -35,20 +36,20 @@ function writeRun(name: string, f: Fixture): string {
   let comp = 0;
   let comm = 0;
   for (let r = 0; r < f.nodes; r++) {
-    const lines = [JSON.stringify({ kind: 'fit', params: PARAMS })];
+    const lines = [JSON.stringify(fitLine(PARAMS))];
     for (let k = 1; k <= f.steps; k++) {
       comp += f.compute(r, k);
       comm += f.comm(r, k);
-      lines.push(JSON.stringify({ kind: 'step', step: k, loss: 1, computeSeconds: f.compute(r, k), commSeconds: f.comm(r, k), bytesSent: B }));
+      lines.push(JSON.stringify(stepLine({ step: k, computeSeconds: f.compute(r, k), commSeconds: f.comm(r, k), bytesSent: B })));
     }
     writeFileSync(join(dir, `rank-${r}.ndjson`), `${lines.join('\n')}\n`);
   }
   const count = f.nodes * f.steps;
-  const summary = {
+  const summary = runSummary({
     algorithm: f.algorithm, topology: f.topology, nodes: f.nodes, steps: f.steps, wallClockSeconds: 1,
     meanStepSeconds: (comp + comm) / count, meanCommSeconds: comm / count, meanComputeSeconds: comp / count,
     finalLoss: 0.5, finalAccuracy: 0.9, consensusDistance: 0, backend: 'wasm', ...(f.period !== undefined ? { globalAvgPeriod: f.period } : {}),
-  };
+  });
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
   return dir;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSchedule } from '@dtrain/topology';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fitLine, runSummary, stepLine } from '../../../test-utils/index.js';
 import { runSimulate, type SimulateOptionsRaw } from '../src/commands/simulate.js';
 import { parseConfigs } from '../src/compare/configs.js';
 import { readRunDir } from '../src/compare/run-data.js';
@@ -114,9 +115,9 @@ describe('calibration', () => {
     const b = params * 4;
     const terms = algorithm === 'psgd' ? ringAllreduce(nodes, b) : scheduleGossip(createSchedule(topology, nodes), b);
     const comm = seconds(terms, linkFromRate(bitsPerSecond, alphaS));
-    const summary = { algorithm, topology, nodes, steps: 10, wallClockSeconds: 1, meanStepSeconds: 0.03 + comm, meanCommSeconds: comm, meanComputeSeconds: 0.03, finalLoss: 0.5, finalAccuracy: 0.9, consensusDistance: 0, backend: 'cpu' };
+    const summary = runSummary({ algorithm, topology, nodes, steps: 10, meanStepSeconds: 0.03 + comm, meanCommSeconds: comm, meanComputeSeconds: 0.03 });
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
-    const lines = [JSON.stringify({ kind: 'fit', params }), ...Array.from({ length: 10 }, (_, k) => JSON.stringify({ kind: 'step', step: k + 1, loss: 1, computeSeconds: 0.03, commSeconds: comm, bytesSent: terms.bytes }))];
+    const lines = [JSON.stringify(fitLine(params)), ...Array.from({ length: 10 }, (_, k) => JSON.stringify(stepLine({ step: k + 1, computeSeconds: 0.03, commSeconds: comm, bytesSent: terms.bytes })))];
     for (let r = 0; r < nodes; r++) writeFileSync(join(dir, `rank-${r}.ndjson`), `${lines.join('\n')}\n`);
     return dir;
   }

@@ -1,27 +1,20 @@
 // Process-level tests: run the compiled CLI (build first: npx tsc -b packages/launcher)
 // with fixture workers, and check exit codes, reports and that no process survives.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../../../test-utils/index.js';
 
 const BIN = fileURLToPath(new URL('../bin/dtrain.js', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/worker.mjs', import.meta.url));
-const dirs: string[] = [];
 const started: number[] = [];
 
 interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'dtrain-launch-'));
-  dirs.push(d);
-  return d;
 }
 
 /** Start the launcher; `whenStarted` runs once every rank has written its pid file. */
@@ -90,7 +83,7 @@ function allPids(out: string, nodes: number): number[] {
 
 afterEach(() => {
   for (const pid of started.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  removeTempDirs();
 });
 
 describe('dtrain launch with fixture workers', () => {

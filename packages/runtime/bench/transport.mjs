@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const TUNABLES = 'glibc.malloc.arena_max=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296:glibc.malloc.hugetlb=1';
 const self = fileURLToPath(import.meta.url);
-const [, , a1, a2, a3] = process.argv;
+const [, , a1, a2] = process.argv;
 
 if (a1 === 'child') await child(JSON.parse(a2));
 else await main(Number(a1 ?? 25_600_000), Number(a2 ?? 5));

@@ -1,17 +1,24 @@
 /**
- * The runtime's light entry point (`@dtrain/runtime/contract`): what a
- * launcher needs to start and check workers (the environment contract, the
- * algorithms' rules, error types, the worker scripts' paths) without loading
- * TensorFlow.js or ZeroMQ, so that the `dtrain` command starts quickly.
+ * The runtime's light entry point (`@dtrain/runtime/contract`): everything
+ * that crosses the process boundary between a launcher and its workers,
+ * without loading TensorFlow.js or ZeroMQ, so that the `dtrain` command
+ * starts quickly:
+ *   - the environment variables and every default (env.ts, contract/defaults.ts);
+ *   - the NDJSON records with their encoders and checking decoders (contract/records.ts);
+ *   - summary.json and comparison.json (contract/summary.ts, contract/comparison.ts);
+ * and what a launcher needs to start and check workers: the algorithms'
+ * rules, error types, the worker scripts' paths.
  */
 export * from './env.js';
 export * from './errors.js';
+export * from './contract/defaults.js';
+export * from './contract/records.js';
+export * from './contract/summary.js';
+export * from './contract/comparison.js';
 export {
   ALGORITHMS,
   ALGORITHM_NAMES,
   validateAlgorithm,
-  DEFAULT_ALGORITHM,
-  DEFAULT_GLOBAL_AVG_PERIOD,
   DEFAULT_MOMENTUM,
   DEFAULT_ROUNDS,
   type AlgorithmName,

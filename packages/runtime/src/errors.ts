@@ -1,12 +1,34 @@
+/**
+ * The runtime's errors: one DtrainError subclass per area, each with its
+ * stable codes (listed in the runtime README). Tests check `code`, never
+ * the message; messages name the values seen and the fix.
+ */
+import { DtrainError } from '@dtrain/topology';
+
 /** A worker's environment contract is missing or invalid; `variable` names the culprit. */
-export class WorkerEnvError extends Error {
-  override readonly name = 'WorkerEnvError';
-  readonly code = 'E_WORKER_ENV';
+export class WorkerEnvError extends DtrainError<'E_WORKER_ENV'> {
   constructor(
     readonly variable: string,
     message: string,
   ) {
-    super(message);
+    super('E_WORKER_ENV', message);
+  }
+}
+
+/** Stable codes of ContractError. */
+export type ContractErrorCode = 'E_CONTRACT_RECORD' | 'E_CONTRACT_SUMMARY' | 'E_CONTRACT_COMPARISON';
+
+/**
+ * A record, summary.json or comparison.json read from another process does
+ * not have the shape the contract gives it; `field` names the first wrong one.
+ */
+export class ContractError extends DtrainError<ContractErrorCode> {
+  constructor(
+    code: ContractErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(code, message);
   }
 }
 
@@ -18,32 +40,23 @@ export type PeerErrorCode = 'E_PEER_TIMEOUT' | 'E_PEER_LOST';
  * (`E_PEER_LOST`: its process exited, its connection dropped, or it closed).
  * Names the peer's rank, its address and the iteration waited for.
  */
-export class PeerError extends Error {
-  override readonly name = 'PeerError';
+export class PeerError extends DtrainError<PeerErrorCode> {
   constructor(
-    readonly code: PeerErrorCode,
+    code: PeerErrorCode,
     readonly peer: number,
     readonly address: string,
     readonly iteration: number,
     message: string,
-    options?: { cause?: unknown },
+    options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }
 
 export type FrameErrorCode = 'E_FRAME_INVALID' | 'E_FRAME_TOO_LARGE';
 
 /** A frame this process was asked to send cannot be encoded (bad field, too large). */
-export class FrameError extends Error {
-  override readonly name = 'FrameError';
-  constructor(
-    readonly code: FrameErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class FrameError extends DtrainError<FrameErrorCode> {}
 
 export type RendezvousErrorCode =
   | 'E_RENDEZVOUS_TIMEOUT'
@@ -52,16 +65,7 @@ export type RendezvousErrorCode =
   | 'E_RENDEZVOUS_CONFIG';
 
 /** Workers could not learn each other's addresses from rank 0. */
-export class RendezvousError extends Error {
-  override readonly name = 'RendezvousError';
-  constructor(
-    readonly code: RendezvousErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class RendezvousError extends DtrainError<RendezvousErrorCode> {}
 
 export type TransportErrorCode =
   | 'E_TRANSPORT_CLOSED'
@@ -71,44 +75,25 @@ export type TransportErrorCode =
   | 'E_TRANSPORT_IFACE';
 
 /** Misuse of a transport, or a transport that cannot reach the peers it needs. */
-export class TransportError extends Error {
-  override readonly name = 'TransportError';
-  constructor(
-    readonly code: TransportErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class TransportError extends DtrainError<TransportErrorCode> {}
 
 /** Stable codes of BackendError. */
 export type BackendErrorCode = 'E_BACKEND_UNAVAILABLE' | 'E_BACKEND_UNKNOWN' | 'E_BACKEND_INIT' | 'E_BACKEND_NO_GPU';
 
 /** A TensorFlow.js backend was named that is not installed, not known, or failed its first op. */
-export class BackendError extends Error {
-  override readonly name = 'BackendError';
-  constructor(
-    readonly code: BackendErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class BackendError extends DtrainError<BackendErrorCode> {}
 
 /** Stable codes of DataError. */
 export type DataErrorCode = 'E_DATA_MISSING' | 'E_DATA_FORMAT' | 'E_DATA_OPTION' | 'E_DATA_SHARD';
 
 /** A data file is missing or malformed, or a data/sharding option is invalid; `file` names it when there is one. */
-export class DataError extends Error {
-  override readonly name = 'DataError';
+export class DataError extends DtrainError<DataErrorCode> {
   constructor(
-    readonly code: DataErrorCode,
+    code: DataErrorCode,
     message: string,
     readonly file?: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -116,15 +101,7 @@ export class DataError extends Error {
 export type ModelErrorCode = 'E_MODEL_UNKNOWN' | 'E_MODEL_SHAPE' | 'E_PARAMS_LENGTH';
 
 /** An unknown model name, an input shape a model cannot take, or a parameter vector of the wrong length. */
-export class ModelError extends Error {
-  override readonly name = 'ModelError';
-  constructor(
-    readonly code: ModelErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class ModelError extends DtrainError<ModelErrorCode> {}
 
 /** Stable codes of CommError. */
 export type CommErrorCode =
@@ -138,14 +115,13 @@ export type CommErrorCode =
  * a schedule for another world size) or a peer that sent a vector of another
  * length; `peer` names the rank when one is involved.
  */
-export class CommError extends Error {
-  override readonly name = 'CommError';
+export class CommError extends DtrainError<CommErrorCode> {
   constructor(
-    readonly code: CommErrorCode,
+    code: CommErrorCode,
     message: string,
     readonly peer?: number,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -157,42 +133,24 @@ export type AlgorithmErrorCode = 'E_ALGORITHM_UNKNOWN' | 'E_ALGORITHM_TOPOLOGY' 
  * run on (refused before training starts, naming why), or a bad algorithm
  * option (e.g. rounds for an algorithm that does not gossip).
  */
-export class AlgorithmError extends Error {
-  override readonly name = 'AlgorithmError';
-  constructor(
-    readonly code: AlgorithmErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class AlgorithmError extends DtrainError<AlgorithmErrorCode> {}
 
 /** Stable codes of TrainError. */
 export type TrainErrorCode = 'E_TRAIN_OPTION' | 'E_TRAIN_MODEL' | 'E_TRAIN_STATE';
 
 /** A bad training option, a model/loss the loop cannot train, or an API used out of order. */
-export class TrainError extends Error {
-  override readonly name = 'TrainError';
-  constructor(
-    readonly code: TrainErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class TrainError extends DtrainError<TrainErrorCode> {}
 
 /** Stable codes of CheckpointError. */
 export type CheckpointErrorCode = 'E_CHECKPOINT_FORMAT' | 'E_CHECKPOINT_MISMATCH' | 'E_CHECKPOINT_MISSING';
 
 /** A checkpoint file is corrupt, belongs to another run (algorithm, size, model), or is missing on some rank. */
-export class CheckpointError extends Error {
-  override readonly name = 'CheckpointError';
+export class CheckpointError extends DtrainError<CheckpointErrorCode> {
   constructor(
-    readonly code: CheckpointErrorCode,
+    code: CheckpointErrorCode,
     message: string,
     readonly file?: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }

@@ -1,7 +1,12 @@
 export {};
 export { readWorkerEnv, workerEnvToVars, normalizeWorkerEnv, readRunOptions, parseFlag, parseRendezvous, firstSlurmHost, RUN_OPTION_VARS, DEFAULT_RENDEZVOUS_PORT, MIN_SECRET_LENGTH } from './env.js';
 export type { WorkerEnv, WorkerEnvSpec, RunOptions, Rendezvous, EnvSource } from './env.js';
-export { WorkerEnvError } from './errors.js';
+export { WorkerEnvError, ContractError } from './errors.js';
+export type { ContractErrorCode } from './errors.js';
+export * from './contract/records.js';
+export * from './contract/summary.js';
+export * from './contract/comparison.js';
+export { DEFAULT_SEED } from './contract/defaults.js';
 export * from './transport/index.js';
 export { PeerError, FrameError, RendezvousError, TransportError } from './errors.js';
 export type { PeerErrorCode, FrameErrorCode, RendezvousErrorCode, TransportErrorCode } from './errors.js';

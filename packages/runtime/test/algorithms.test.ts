@@ -11,19 +11,11 @@ import {
   type AlgorithmOptions,
 } from '@dtrain/runtime';
 import { closeAll, distance, leastSquares, lsLoss, maxAbsDiff, sessions, type LeastSquares } from './helpers/train-world.js';
+import { codeOf } from '../../../test-utils/index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    return err instanceof AlgorithmError ? err.code : `not an AlgorithmError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 /** What the seeds require of W for each algorithm, stated independently of the registry. */
 function shouldAccept(alg: string, s: Schedule): boolean {
@@ -44,7 +36,7 @@ describe('validateAlgorithm', () => {
     let refused = 0;
     for (const alg of ALGORITHM_NAMES) {
       for (const s of schedules) {
-        const code = codeOf(() => validateAlgorithm(alg, s));
+        const code = codeOf(() => validateAlgorithm(alg, s), AlgorithmError);
         expect({ alg, topology: s.name, code }).toEqual({ alg, topology: s.name, code: shouldAccept(alg, s) ? undefined : 'E_ALGORITHM_TOPOLOGY' });
         if (code !== undefined) refused++;
       }
@@ -60,18 +52,18 @@ describe('validateAlgorithm', () => {
 
   it('refuses unknown names and options an algorithm does not read, with typed codes', () => {
     const ring = createSchedule('ring', 4);
-    expect(codeOf(() => validateAlgorithm('dsdg', ring))).toBe('E_ALGORITHM_UNKNOWN');
-    expect(codeOf(() => validateAlgorithm('psgd', ring, { rounds: 2 }))).toBe('E_ALGORITHM_OPTION');
-    expect(codeOf(() => validateAlgorithm('dsgd', ring, { globalAvgPeriod: 4 }))).toBe('E_ALGORITHM_OPTION');
-    expect(codeOf(() => validateAlgorithm('dsgd', ring, { momentum: 1 }))).toBe('E_ALGORITHM_OPTION');
-    expect(codeOf(() => validateAlgorithm('pga', ring, { globalAvgPeriod: 0 }))).toBe('E_ALGORITHM_OPTION');
+    expect(codeOf(() => validateAlgorithm('dsdg', ring), AlgorithmError)).toBe('E_ALGORITHM_UNKNOWN');
+    expect(codeOf(() => validateAlgorithm('psgd', ring, { rounds: 2 }), AlgorithmError)).toBe('E_ALGORITHM_OPTION');
+    expect(codeOf(() => validateAlgorithm('dsgd', ring, { globalAvgPeriod: 4 }), AlgorithmError)).toBe('E_ALGORITHM_OPTION');
+    expect(codeOf(() => validateAlgorithm('dsgd', ring, { momentum: 1 }), AlgorithmError)).toBe('E_ALGORITHM_OPTION');
+    expect(codeOf(() => validateAlgorithm('pga', ring, { globalAvgPeriod: 0 }), AlgorithmError)).toBe('E_ALGORITHM_OPTION');
     expect(validateAlgorithm('pga', ring, { globalAvgPeriod: 3, rounds: 2 }).options).toEqual({ globalAvgPeriod: 3, rounds: 2, momentum: 0 });
   });
 
   it('createSession refuses an invalid pair before any training', () => {
     const ts = createMemoryNetwork(3);
-    expect(codeOf(() => createSession({ transport: ts[0], algorithm: 'gradient-tracking', topology: 'digraph-skewed' }))).toBe('E_ALGORITHM_TOPOLOGY');
-    expect(codeOf(() => createSession({ transport: ts[0], algorithm: 'exact-diffusion', topology: 'onepeer-exp' }))).toBe('E_ALGORITHM_TOPOLOGY');
+    expect(codeOf(() => createSession({ transport: ts[0], algorithm: 'gradient-tracking', topology: 'digraph-skewed' }), AlgorithmError)).toBe('E_ALGORITHM_TOPOLOGY');
+    expect(codeOf(() => createSession({ transport: ts[0], algorithm: 'exact-diffusion', topology: 'onepeer-exp' }), AlgorithmError)).toBe('E_ALGORITHM_TOPOLOGY');
     expect(Object.keys(ALGORITHMS).sort()).toEqual([...ALGORITHM_NAMES].sort());
   });
 });

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectZmqTransport, type Transport } from '@dtrain/runtime';
 import { startFixture, stopFixture, type Fixture } from './helpers/spawn.js';
-import { freePort } from './helpers/zmq-pair.js';
+import { freePort } from '../../../test-utils/index.js';
 
 const secret = 'auth-test-secret-0123456789';
 const FORGED = 300;

@@ -12,6 +12,7 @@ import {
   type BackendChoice,
   type BackendProbe,
 } from '@dtrain/runtime';
+import { codeOf } from '../../../test-utils/index.js';
 
 const GPU_PKG = '/opt/nm/@tensorflow/tfjs-node-gpu';
 const NODE_PKG = '/opt/nm/@tensorflow/tfjs-node';
@@ -34,16 +35,6 @@ function probe(p: {
     wasm: p.wasm ? { installed: true, dir: '/opt/nm/@tensorflow/tfjs-backend-wasm' } : { installed: false },
     cuda: p.cuda ? { visible: true, reason: '/dev/nvidia0 present' } : { visible: false, reason: 'no /dev/nvidia0' },
   };
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(BackendError);
-    return (err as BackendError).code;
-  }
-  return undefined;
 }
 
 describe('backend loading is lazy', () => {
@@ -97,8 +88,8 @@ describe('decideBackend (fake probes)', () => {
       expect((err as BackendError).code).toBe('E_BACKEND_UNAVAILABLE');
       expect((err as Error).message).toMatch(/npm install @tensorflow\/tfjs-node/);
     }
-    expect(codeOf(() => decideBackend(probe({}), 'wasm'))).toBe('E_BACKEND_UNAVAILABLE');
-    expect(codeOf(() => decideBackend(probe({}), 'gpu' as BackendChoice))).toBe('E_BACKEND_UNKNOWN');
+    expect(codeOf(() => decideBackend(probe({}), 'wasm'), BackendError)).toBe('E_BACKEND_UNAVAILABLE');
+    expect(codeOf(() => decideBackend(probe({}), 'gpu' as BackendChoice), BackendError)).toBe('E_BACKEND_UNKNOWN');
     expect(decideBackend(probe({}), 'cpu').candidate).toBe('cpu');
   });
 });

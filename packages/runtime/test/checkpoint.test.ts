@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,17 +18,12 @@ import {
   type SyntheticLogisticOptions,
 } from '@dtrain/runtime';
 import { closeAll } from './helpers/train-world.js';
+import { codeOf, removeTempDirs, tempDir } from '../../../test-utils/index.js';
 
-const dirs: string[] = [];
-const tempDir = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'dtrain-ckpt-'));
-  dirs.push(d);
-  return d;
-};
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(removeTempDirs);
 
 const meta: CheckpointMeta = { algorithm: 'gradient-tracking', topology: 'ring', nodes: 3, rank: 1, seed: 5, paramCount: 4 };
 
@@ -47,15 +41,6 @@ function sample(step: number): Checkpoint {
   };
 }
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    return err instanceof CheckpointError ? err.code : String(err);
-  }
-  return undefined;
-}
-
 describe('checkpoint files', () => {
   it('round-trips every field and keeps only the two newest steps', () => {
     const dir = join(tempDir(), 'rank-1');
@@ -68,14 +53,14 @@ describe('checkpoint files', () => {
   it('refuses a checkpoint of another run, a corrupt file and a missing one, with typed codes', () => {
     const dir = join(tempDir(), 'rank-1');
     saveCheckpoint(dir, sample(5));
-    expect(codeOf(() => loadCheckpoint(dir, 5, { ...meta, nodes: 4 }))).toBe('E_CHECKPOINT_MISMATCH');
-    expect(codeOf(() => loadCheckpoint(dir, 6, meta))).toBe('E_CHECKPOINT_MISSING');
+    expect(codeOf(() => loadCheckpoint(dir, 5, { ...meta, nodes: 4 }), CheckpointError)).toBe('E_CHECKPOINT_MISMATCH');
+    expect(codeOf(() => loadCheckpoint(dir, 6, meta), CheckpointError)).toBe('E_CHECKPOINT_MISSING');
     const file = join(dir, 'step-5.ckpt');
     const bytes = readFileSync(file);
     writeFileSync(file, bytes.subarray(0, bytes.length - 4));
-    expect(codeOf(() => loadCheckpoint(dir, 5, meta))).toBe('E_CHECKPOINT_FORMAT');
+    expect(codeOf(() => loadCheckpoint(dir, 5, meta), CheckpointError)).toBe('E_CHECKPOINT_FORMAT');
     writeFileSync(file, Buffer.from('not a checkpoint at all'));
-    expect(codeOf(() => loadCheckpoint(dir, 5, meta))).toBe('E_CHECKPOINT_FORMAT');
+    expect(codeOf(() => loadCheckpoint(dir, 5, meta), CheckpointError)).toBe('E_CHECKPOINT_FORMAT');
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startFixture, stopFixture, type Fixture } from './helpers/spawn.js';
-import { freePort } from './helpers/zmq-pair.js';
+import { freePort } from '../../../test-utils/index.js';
 
 const secret = 'close-test-secret-0123456789';
 const RUNS = 4;

@@ -8,7 +8,7 @@ import { Dealer } from 'zeromq';
 import { connectZmqTransport, DEFAULT_MAX_ELEMENTS, type Transport } from '@dtrain/runtime';
 import { badFrames, countByReason } from './helpers/fuzz-frames.js';
 import { startFixture, stopFixture, type Fixture } from './helpers/spawn.js';
-import { freePort } from './helpers/zmq-pair.js';
+import { freePort } from '../../../test-utils/index.js';
 
 const secret = 'fuzz-test-secret-0123456789';
 const COUNT = 10_000;

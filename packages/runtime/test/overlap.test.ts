@@ -9,9 +9,7 @@
  * `npx tsc -b packages/runtime`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -36,20 +34,15 @@ import {
   type SyntheticLogisticOptions,
 } from '@dtrain/runtime';
 import { closeAll, leastSquares, lsLoss, maxAbsDiff, sessions, type LeastSquares } from './helpers/train-world.js';
+import { freePort, removeTempDirs, tempDir } from '../../../test-utils/index.js';
 
-const dirs: string[] = [];
 const live = new Set<ChildProcess>();
-const tempDir = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'dtrain-overlap-'));
-  dirs.push(d);
-  return d;
-};
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 afterAll(() => {
   for (const c of live) c.kill('SIGKILL');
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  removeTempDirs();
 });
 
 const N = 4;
@@ -267,17 +260,6 @@ describe('option checks', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('overlap between real processes over ZeroMQ', () => {
   it('4 ranks of DSGD on onepeer-exp with DTRAIN_OVERLAP=1 learn and finish', async () => {

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectZmqTransport, type Transport } from '@dtrain/runtime';
 import { startFixture, stopFixture, type Fixture } from './helpers/spawn.js';
-import { freePort } from './helpers/zmq-pair.js';
+import { freePort } from '../../../test-utils/index.js';
 
 const secret = 'lost-test-secret-0123456789';
 

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chooseLocalAddress, connectZmqTransport, parseHostPort, type Transport } from '@dtrain/runtime';
-import { freePort, zmqPair } from './helpers/zmq-pair.js';
+import { zmqPair } from './helpers/zmq-pair.js';
+import { freePort } from '../../../test-utils/index.js';
 
 const secret = 'rendezvous-secret-0123456789';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlgorithmOptions } from '@dtrain/runtime';
+import { decodeRunSummary, type AlgorithmOptions } from '@dtrain/runtime';
 import { closeAll, sessions } from './helpers/train-world.js';
 
 const dirs: string[] = [];
@@ -31,7 +31,10 @@ async function run(algorithm: string, topology: string, algorithmOptions: Algori
   } finally {
     await closeAll(ss);
   }
-  return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+  const written: unknown = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  // What a reader gets back through the contract is exactly what the run wrote.
+  expect(decodeRunSummary(written, 'summary.json')).toEqual(written);
+  return written as Record<string, unknown>;
 }
 
 describe('summary.json records the schedule, rounds and the global-average period', () => {

@@ -4,37 +4,24 @@
  * `npx tsc -b packages/runtime`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkpointDir, listCheckpoints, workerEnvToVars } from '@dtrain/runtime';
+import { freePort, removeTempDirs, tempDir } from '../../../test-utils/index.js';
 import { backendsUnderTest, noteNativeSkip } from './helpers/native.js';
 
 noteNativeSkip('train-process.test.ts');
 
 const WORKER = fileURLToPath(new URL('./fixtures/train-worker.mjs', import.meta.url));
 const NODES = 3;
-const dirs: string[] = [];
 const live = new Set<ChildProcess>();
 
 afterAll(() => {
   for (const c of live) c.kill('SIGKILL');
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+  removeTempDirs();
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Job {
   children: ChildProcess[];
@@ -89,8 +76,7 @@ async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
 }
 
 describe.each(backendsUnderTest(['cpu']))('training over ZeroMQ between real processes on %s', (backend) => {
-  const whole = mkdtempSync(join(tmpdir(), 'dtrain-proc-'));
-  dirs.push(whole);
+  const whole = tempDir('dtrain-proc-');
   // One TensorFlow thread per rank: the resumed run must repeat the uninterrupted one bit for bit.
   const env = { FIXTURE_BACKEND: backend, TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1' };
 
@@ -112,8 +98,7 @@ describe.each(backendsUnderTest(['cpu']))('training over ZeroMQ between real pro
   });
 
   it('a job killed after its step-30 checkpoint resumes to the same final models as the uninterrupted run', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'dtrain-proc-'));
-    dirs.push(out);
+    const out = tempDir('dtrain-proc-');
     const killed = await launch(out, { ...env, FIXTURE_HANG_AFTER: '35' });
     await until(() => Array.from({ length: NODES }, (_, r) => listCheckpoints(checkpointDir(out, r)).includes(30)).every(Boolean), 40_000);
     for (const c of killed.children) c.kill('SIGKILL');

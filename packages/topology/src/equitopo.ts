@@ -13,7 +13,9 @@
  *   Both are circulant; rho = ||W - J||_2 < 1 exactly when gcd(n, u_1..u_M) = 1,
  *   so index draws that leave the graph disconnected are redrawn.
  * - OD-EquiDyn:    W(k) = (1 - eta) I + eta A^(v_k), v_k uniform on 1..n-1;
- *   with eta = 1/2, E||W(k) - J||_2 <= sqrt(2)/2 for every n.
+ *   with eta = 1/2 it contracts in mean square: sqrt(||E[(W(k) - J)^T (W(k) - J)]||_2)
+ *   = sqrt((n-1)/(2n)) <= sqrt(2)/2 for every n. One draw's ||W(k) - J||_2 is not
+ *   bounded so (about 0.96 measured): only the mean-square contraction is.
  * - OU-EquiDyn:    draw v_k and a start s_k; walking i = s_k, s_k + 1, ... (mod n),
  *   pair i with i + v_k when both are still free. Pairs (i, j) get
  *   B[i][j] = B[j][i] = (n-1)/n and B[i][i] = B[j][j] = 1/n, unpaired nodes

@@ -1,6 +1,6 @@
 export type { Matrix, RankStep, Schedule } from './convention.js';
 export type { TopologyOptions, WeightScheme } from './options.js';
-export { TopologyError, type TopologyErrorCode } from './errors.js';
+export { DtrainError, TopologyError, type TopologyErrorCode } from './errors.js';
 export { rngFrom, hashInts, type Rng } from './random.js';
 export * from './linalg.js';
 export * from './exponential.js';

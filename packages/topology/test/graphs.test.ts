@@ -14,6 +14,7 @@ import {
   undirectedMatrix,
   weightMatrix,
 } from '@dtrain/topology';
+import { codeOf } from '../../../test-utils/index.js';
 
 const TOL = 1e-9;
 const NAMES = Object.keys(UNDIRECTED_GRAPHS);
@@ -40,16 +41,6 @@ function range(lo: number, hi: number): number[] {
 function isPrime(n: number): boolean {
   for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
   return n >= 2;
-}
-
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TopologyError) return e.code;
-    throw e;
-  }
-  return 'no error';
 }
 
 function message(f: () => unknown): string {
@@ -207,51 +198,51 @@ describe('errors', () => {
   const adj = (name: string, n: number, o: TopologyOptions = {}) => () => UNDIRECTED_GRAPHS[name]!.adjacency(n, o);
 
   it('torus on a prime n or a shape that does not multiply to n', () => {
-    expect(code(adj('torus', 7))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(adj('torus', 7), TopologyError)).toBe('E_TOPOLOGY_OPTION');
     expect(message(adj('torus', 7))).toMatch(/n=7.*rows=1, cols=7.*nodes=8/);
-    expect(code(adj('torus', 10, { rows: 3 }))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(adj('torus', 10, { rows: 3 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
     expect(message(adj('torus', 10, { rows: 3, cols: 4 }))).toMatch(/n=10 with rows=3, cols=4/);
-    expect(code(adj('torus', 12, { rows: 1 }))).toBe('E_TOPOLOGY_OPTION');
-    expect(code(adj('grid', 12, { cols: 5 }))).toBe('E_TOPOLOGY_OPTION');
-    expect(code(adj('grid', 12, { rows: 0 }))).toBe('E_TOPOLOGY_OPTION');
-    expect(code(adj('torus', 3))).toBe('E_TOPOLOGY_NODES');
+    expect(codeOf(adj('torus', 12, { rows: 1 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(adj('grid', 12, { cols: 5 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(adj('grid', 12, { rows: 0 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(adj('torus', 3), TopologyError)).toBe('E_TOPOLOGY_NODES');
   });
 
   it('bad node counts', () => {
     for (const name of NAMES) {
-      expect(code(adj(name, 0))).toBe('E_TOPOLOGY_NODES');
-      expect(code(adj(name, 2.5))).toBe('E_TOPOLOGY_NODES');
+      expect(codeOf(adj(name, 0), TopologyError)).toBe('E_TOPOLOGY_NODES');
+      expect(codeOf(adj(name, 2.5), TopologyError)).toBe('E_TOPOLOGY_NODES');
     }
-    expect(code(adj('ring-lattice', 2))).toBe('E_TOPOLOGY_NODES');
+    expect(codeOf(adj('ring-lattice', 2), TopologyError)).toBe('E_TOPOLOGY_NODES');
   });
 
   it('degree out of range, odd lattice degree, odd n x degree', () => {
     for (const name of ['ring-lattice', 'watts-strogatz', 'r3l', 'ls-r2l']) {
-      expect(code(adj(name, 8, { degree: 8 }))).toBe('E_TOPOLOGY_OPTION');
+      expect(codeOf(adj(name, 8, { degree: 8 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
       expect(message(adj(name, 8, { degree: 8 }))).toMatch(/degree=8/);
-      expect(code(adj(name, 8, { degree: 1 }))).toBe('E_TOPOLOGY_OPTION');
+      expect(codeOf(adj(name, 8, { degree: 1 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
     }
-    expect(code(adj('ring-lattice', 10, { degree: 3 }))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(adj('ring-lattice', 10, { degree: 3 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
     expect(message(adj('ring-lattice', 10, { degree: 3 }))).toMatch(/even.*degree=3.*degree=2 or degree=4/);
-    expect(code(adj('watts-strogatz', 10, { degree: 5 }))).toBe('E_TOPOLOGY_OPTION');
-    expect(code(adj('r3l', 9, { degree: 3 }))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(adj('watts-strogatz', 10, { degree: 5 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(adj('r3l', 9, { degree: 3 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
   });
 
   it('probability out of range, or too small to connect', () => {
     for (const p of [-0.1, 1.5, Number.NaN]) {
-      expect(code(adj('erdos-renyi', 10, { p }))).toBe('E_TOPOLOGY_OPTION');
-      expect(code(adj('watts-strogatz', 10, { p }))).toBe('E_TOPOLOGY_OPTION');
+      expect(codeOf(adj('erdos-renyi', 10, { p }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+      expect(codeOf(adj('watts-strogatz', 10, { p }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
     }
     expect(message(adj('erdos-renyi', 10, { p: 1.5 }))).toMatch(/p=1.5/);
-    expect(code(adj('erdos-renyi', 10, { p: 0 }))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(adj('erdos-renyi', 10, { p: 0 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
     expect(message(adj('erdos-renyi', 40, { p: 0.01 }))).toMatch(/100 draws.*raise p/);
   });
 
   it('bad seed, search iterations, weight scheme or graph name', () => {
-    expect(code(adj('r3l', 10, { seed: -1 }))).toBe('E_TOPOLOGY_OPTION');
-    expect(code(adj('ls-r2l', 10, { searchIterations: 1.5 }))).toBe('E_TOPOLOGY_OPTION');
-    expect(code(() => undirectedMatrix('ring', 5, { weights: 'uniform' as never }))).toBe('E_TOPOLOGY_OPTION');
-    expect(code(() => undirectedMatrix('hypercube', 8, {}))).toBe('E_TOPOLOGY_UNKNOWN');
-    expect(code(() => undirectedMatrix('toString', 8, {}))).toBe('E_TOPOLOGY_UNKNOWN');
+    expect(codeOf(adj('r3l', 10, { seed: -1 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(adj('ls-r2l', 10, { searchIterations: 1.5 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => undirectedMatrix('ring', 5, { weights: 'uniform' as never }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => undirectedMatrix('hypercube', 8, {}), TopologyError)).toBe('E_TOPOLOGY_UNKNOWN');
+    expect(codeOf(() => undirectedMatrix('toString', 8, {}), TopologyError)).toBe('E_TOPOLOGY_UNKNOWN');
   });
 });

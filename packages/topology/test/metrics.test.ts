@@ -13,16 +13,7 @@ import {
   transientIterations,
 } from '../src/metrics.js';
 import { dynamicSchedule, staticSchedule } from '../src/schedule.js';
-
-function ring(n: number): Matrix {
-  const W = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let i = 0; i < n; i++) {
-    W[i][i] += 1 / 3;
-    W[i][(i + 1) % n] += 1 / 3;
-    W[i][(i + n - 1) % n] += 1 / 3;
-  }
-  return W;
-}
+import { codeOf, ringMatrix as ring } from '../../../test-utils/index.js';
 
 /** Column j spreads its value evenly over itself and j+1; the last column also feeds 0 (a skewed digraph). */
 function chain(n: number): Matrix {
@@ -34,15 +25,6 @@ function chain(n: number): Matrix {
   W[0][0] = 0.9;
   W[1][0] = 0.1;
   return W;
-}
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    return err instanceof TopologyError ? err.code : `not a TopologyError: ${String(err)}`;
-  }
-  return undefined;
 }
 
 const onePeer = (n: number) =>
@@ -95,7 +77,7 @@ describe('meanSquareContraction', () => {
   });
 
   it('refuses K < 1', () => {
-    expect(codeOf(() => meanSquareContraction(onePeer(8), 0))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => meanSquareContraction(onePeer(8), 0), TopologyError)).toBe('E_TOPOLOGY_OPTION');
   });
 });
 
@@ -136,8 +118,8 @@ describe('consensusCurve', () => {
     const s = staticSchedule('ring', ring(7));
     expect(consensusCurve(s, 5, { seed: 2 })).toEqual(consensusCurve(s, 5, { seed: 2 }));
     expect(consensusCurve(s, 5, { seed: 2 })).not.toEqual(consensusCurve(s, 5, { seed: 3 }));
-    expect(codeOf(() => consensusCurve(s, 5, new Array(7).fill(1)))).toBe('E_TOPOLOGY_OPTION');
-    expect(codeOf(() => consensusCurve(s, 5, [1, 2]))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => consensusCurve(s, 5, new Array(7).fill(1)), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => consensusCurve(s, 5, [1, 2]), TopologyError)).toBe('E_TOPOLOGY_OPTION');
   });
 });
 
@@ -156,9 +138,9 @@ describe('transientIterations', () => {
   it('is 0 for a complete graph, Infinity when rho >= 1, and checks its inputs', () => {
     expect(transientIterations(0, 10)).toBe(0);
     expect(transientIterations(1, 10)).toBe(Infinity);
-    expect(codeOf(() => transientIterations(-0.1, 10))).toBe('E_TOPOLOGY_OPTION');
-    expect(codeOf(() => transientIterations(0.5, 2.5))).toBe('E_TOPOLOGY_NODES');
-    expect(codeOf(() => transientIterations(0.5, 4, 'iidd' as 'iid'))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => transientIterations(-0.1, 10), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => transientIterations(0.5, 2.5), TopologyError)).toBe('E_TOPOLOGY_NODES');
+    expect(codeOf(() => transientIterations(0.5, 4, 'iidd' as 'iid'), TopologyError)).toBe('E_TOPOLOGY_OPTION');
   });
 
   it('digraph estimates: multi-gossip is never worse than push-diging (seed 003)', () => {
@@ -167,7 +149,7 @@ describe('transientIterations', () => {
         digraphTransientIterations(b, kappa, 10, 'push-diging'),
       );
     }
-    expect(codeOf(() => digraphTransientIterations(0.5, 0.5, 10))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => digraphTransientIterations(0.5, 0.5, 10), TopologyError)).toBe('E_TOPOLOGY_OPTION');
   });
 });
 

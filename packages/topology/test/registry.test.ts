@@ -4,28 +4,12 @@ import { TopologyError } from '../src/errors.js';
 import { consensusCurve, digraphMetrics, maxDegree, meanSquareContraction, seededVector } from '../src/metrics.js';
 import { createSchedule, listTopologies, TOPOLOGY_NAMES } from '../src/registry.js';
 import { verifySchedule } from '../src/schedule.js';
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    return err instanceof TopologyError ? err.code : `not a TopologyError: ${String(err)}`;
-  }
-  return undefined;
-}
+import { codeOf, cycleEdges } from '../../../test-utils/index.js';
 
 /** Options that make every name valid at n = 16. */
 function optionsFor(name: string): TopologyOptions {
-  if (name === 'directed') return { edges: [[0, 1], [1, 2], [2, 0], [2, 3], [3, 4], [4, 0], ...ringEdges(16, 5)] };
+  if (name === 'directed') return { edges: [[0, 1], [1, 2], [2, 0], [2, 3], [3, 4], [4, 0], ...cycleEdges(16, 5)] };
   return { seed: 3 };
-}
-
-/** A directed cycle through nodes from..n-1 and back to 0, so every node is reachable. */
-function ringEdges(n: number, from: number): Array<[number, number]> {
-  const edges: Array<[number, number]> = [[0, from]];
-  for (let i = from; i < n - 1; i++) edges.push([i, i + 1]);
-  edges.push([n - 1, 0]);
-  return edges;
 }
 
 describe('the registry', () => {
@@ -121,20 +105,20 @@ describe('invalid requests', () => {
     }
     expect((caught as TopologyError).code).toBe('E_TOPOLOGY_UNKNOWN');
     for (const name of TOPOLOGY_NAMES) expect((caught as TopologyError).message).toContain(name);
-    expect(codeOf(() => createSchedule('constructor', 8))).toBe('E_TOPOLOGY_UNKNOWN');
+    expect(codeOf(() => createSchedule('constructor', 8), TopologyError)).toBe('E_TOPOLOGY_UNKNOWN');
   });
 
   it('bad node counts and options get typed errors', () => {
     // A prime n has no rows x cols shape: the graph code reports it as a node-count or shape problem.
-    expect(codeOf(() => createSchedule('torus', 7))).toMatch(/^E_TOPOLOGY_(NODES|OPTION)$/);
-    expect(codeOf(() => createSchedule('torus', 12, { rows: 5 }))).toBe('E_TOPOLOGY_OPTION');
-    expect(codeOf(() => createSchedule('exp', 1))).toBe('E_TOPOLOGY_NODES');
-    for (const n of [0, -3, 2.5, Number.NaN]) expect(codeOf(() => createSchedule('ring', n))).toBe('E_TOPOLOGY_NODES');
-    expect(codeOf(() => createSchedule('ring-lattice', 6, { degree: 8 }))).toBe('E_TOPOLOGY_OPTION');
-    expect(codeOf(() => createSchedule('od-equidyn', 8, { seed: -1 }))).toBe('E_TOPOLOGY_OPTION');
-    expect(codeOf(() => createSchedule('od-equidyn', 8, { eta: 1.5 }))).toBe('E_TOPOLOGY_OPTION');
-    expect(codeOf(() => createSchedule('onepeer', 8, { base: 'exp' }))).toBe('E_TOPOLOGY_OPTION');
-    expect(codeOf(() => createSchedule('directed', 4))).toBe('E_TOPOLOGY_OPTION');
-    expect(codeOf(() => createSchedule('directed', 3, { edges: [[0, 5]] }))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => createSchedule('torus', 7), TopologyError)).toMatch(/^E_TOPOLOGY_(NODES|OPTION)$/);
+    expect(codeOf(() => createSchedule('torus', 12, { rows: 5 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => createSchedule('exp', 1), TopologyError)).toBe('E_TOPOLOGY_NODES');
+    for (const n of [0, -3, 2.5, Number.NaN]) expect(codeOf(() => createSchedule('ring', n), TopologyError)).toBe('E_TOPOLOGY_NODES');
+    expect(codeOf(() => createSchedule('ring-lattice', 6, { degree: 8 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => createSchedule('od-equidyn', 8, { seed: -1 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => createSchedule('od-equidyn', 8, { eta: 1.5 }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => createSchedule('onepeer', 8, { base: 'exp' }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => createSchedule('directed', 4), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => createSchedule('directed', 3, { edges: [[0, 5]] }), TopologyError)).toBe('E_TOPOLOGY_OPTION');
   });
 });

@@ -4,17 +4,7 @@ import { onePeerExponential, staticExponential } from '../src/exponential.js';
 import { rngFrom } from '../src/random.js';
 import { dynamicSchedule, staticSchedule, stepOf, verifySchedule } from '../src/schedule.js';
 import type { Matrix, RankStep, Schedule } from '../src/convention.js';
-
-/** Ring with weight 1/3 on self and both neighbours (symmetric, doubly stochastic). */
-function ring(n: number): Matrix {
-  const W = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let i = 0; i < n; i++) {
-    W[i][i] += 1 / 3;
-    W[i][(i + 1) % n] += 1 / 3;
-    W[i][(i + n - 1) % n] += 1 / 3;
-  }
-  return W;
-}
+import { codeOf, ringMatrix as ring } from '../../../test-utils/index.js';
 
 /** Column-stochastic weights of seed 003: column j spreads 1/(1 + outdeg j) over j and its out-neighbours. */
 function columnStochastic(n: number, edges: Array<[number, number]>): Matrix {
@@ -29,15 +19,6 @@ function columnStochastic(n: number, edges: Array<[number, number]>): Matrix {
 function randomSparse(n: number, seed: number): Matrix {
   const rng = rngFrom(seed);
   return Array.from({ length: n }, () => Array.from({ length: n }, () => (rng.next() < 0.4 ? rng.next() : 0)));
-}
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    return err instanceof TopologyError ? err.code : `not a TopologyError: ${String(err)}`;
-  }
-  return undefined;
 }
 
 describe('stepOf', () => {
@@ -61,8 +42,8 @@ describe('stepOf', () => {
   });
 
   it('rejects a rank outside [0, n)', () => {
-    expect(codeOf(() => stepOf(ring(4), 4))).toBe('E_TOPOLOGY_OPTION');
-    expect(codeOf(() => stepOf(ring(4), -1))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => stepOf(ring(4), 4), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => stepOf(ring(4), -1), TopologyError)).toBe('E_TOPOLOGY_OPTION');
   });
 });
 
@@ -79,9 +60,9 @@ describe('staticSchedule', () => {
   it('refuses a matrix whose columns do not sum to 1, or that is not square', () => {
     const bad = ring(5);
     bad[0][0] = 0.5;
-    expect(codeOf(() => staticSchedule('bad', bad))).toBe('E_TOPOLOGY_MATRIX');
-    expect(codeOf(() => staticSchedule('bad', [[1, 0]]))).toBe('E_TOPOLOGY_MATRIX');
-    expect(codeOf(() => staticSchedule('bad', [[Number.NaN]]))).toBe('E_TOPOLOGY_MATRIX');
+    expect(codeOf(() => staticSchedule('bad', bad), TopologyError)).toBe('E_TOPOLOGY_MATRIX');
+    expect(codeOf(() => staticSchedule('bad', [[1, 0]]), TopologyError)).toBe('E_TOPOLOGY_MATRIX');
+    expect(codeOf(() => staticSchedule('bad', [[Number.NaN]]), TopologyError)).toBe('E_TOPOLOGY_MATRIX');
   });
 
   it('hands out copies: mutating matrix(k) does not change the schedule', () => {
@@ -94,8 +75,8 @@ describe('staticSchedule', () => {
   it('validates iterations: non-negative integers only', () => {
     const s = staticSchedule('ring', ring(5));
     for (const k of [-1, 1.5, Number.NaN, Infinity]) {
-      expect(codeOf(() => s.at(k, 0))).toBe('E_TOPOLOGY_OPTION');
-      expect(codeOf(() => s.matrix(k))).toBe('E_TOPOLOGY_OPTION');
+      expect(codeOf(() => s.at(k, 0), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+      expect(codeOf(() => s.matrix(k), TopologyError)).toBe('E_TOPOLOGY_OPTION');
     }
   });
 });
@@ -124,9 +105,9 @@ describe('dynamicSchedule', () => {
   it('checks every W(k) against the declared stochasticity and size', () => {
     const col = columnStochastic(3, [[0, 1], [1, 2], [2, 0], [0, 2]]);
     const s = dynamicSchedule('x', 3, () => col, { directed: true, stochastic: 'doubly' });
-    expect(codeOf(() => s.matrix(0))).toBe('E_TOPOLOGY_MATRIX');
+    expect(codeOf(() => s.matrix(0), TopologyError)).toBe('E_TOPOLOGY_MATRIX');
     const wrongSize = dynamicSchedule('x', 4, () => ring(3), { directed: false, stochastic: 'doubly' });
-    expect(codeOf(() => wrongSize.at(0, 0))).toBe('E_TOPOLOGY_MATRIX');
+    expect(codeOf(() => wrongSize.at(0, 0), TopologyError)).toBe('E_TOPOLOGY_MATRIX');
   });
 });
 
@@ -157,7 +138,7 @@ describe('verifySchedule', () => {
     const dyn = dynamicSchedule('onepeer-exp', 8, (k) => onePeerExponential(8, k), { directed: true, stochastic: 'doubly' });
     // At k = 1 rank 3 receives from 3 + 2 = 5.
     const broken = withDroppedReceive(dyn, 1, 3, 5);
-    expect(codeOf(() => verifySchedule(broken, 0, 1))).toBeUndefined();
+    expect(codeOf(() => verifySchedule(broken, 0, 1), TopologyError)).toBeUndefined();
     let caught: unknown;
     try {
       verifySchedule(broken, 0, 3);
@@ -178,11 +159,11 @@ describe('verifySchedule', () => {
         return rank === 2 ? { ...s, sendWeights: s.sendWeights.map((w) => w / 2) } : s;
       },
     };
-    expect(codeOf(() => verifySchedule(skewed, 0, 1))).toBe('E_TOPOLOGY_SCHEDULE');
+    expect(codeOf(() => verifySchedule(skewed, 0, 1), TopologyError)).toBe('E_TOPOLOGY_SCHEDULE');
   });
 
   it('rejects a negative start or count', () => {
-    expect(codeOf(() => verifySchedule(staticSchedule('ring', ring(3)), -1, 1))).toBe('E_TOPOLOGY_OPTION');
-    expect(codeOf(() => verifySchedule(staticSchedule('ring', ring(3)), 0, 0.5))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => verifySchedule(staticSchedule('ring', ring(3)), -1, 1), TopologyError)).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => verifySchedule(staticSchedule('ring', ring(3)), 0, 0.5), TopologyError)).toBe('E_TOPOLOGY_OPTION');
   });
 });

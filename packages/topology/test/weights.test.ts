@@ -20,6 +20,7 @@ import {
   symmetricEigenvalues,
   weightMatrix,
 } from '@dtrain/topology';
+import { codeOf } from '../../../test-utils/index.js';
 
 const rho = (W: number[][]): number => spectralNorm(minusAverage(W));
 
@@ -33,16 +34,6 @@ function sampleGraphs(): Adjacency[] {
     out.push(star(n));
   }
   return out;
-}
-
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof TopologyError) return e.code;
-    throw e;
-  }
-  return 'no error';
 }
 
 describe('weight formulas', () => {
@@ -166,9 +157,9 @@ describe('Laplacian spectra', () => {
 
 describe('invalid adjacency', () => {
   it('asymmetric, self loop, ragged: E_TOPOLOGY_MATRIX', () => {
-    expect(code(() => weightMatrix([[false, true], [false, false]], 'metropolis'))).toBe('E_TOPOLOGY_MATRIX');
-    expect(code(() => weightMatrix([[true, false], [false, false]], 'metropolis'))).toBe('E_TOPOLOGY_MATRIX');
-    expect(code(() => weightMatrix([[false, true], [true]], 'laplacian'))).toBe('E_TOPOLOGY_MATRIX');
-    expect(code(() => weightMatrix(ring(4), 'optimal' as never))).toBe('E_TOPOLOGY_OPTION');
+    expect(codeOf(() => weightMatrix([[false, true], [false, false]], 'metropolis'), TopologyError)).toBe('E_TOPOLOGY_MATRIX');
+    expect(codeOf(() => weightMatrix([[true, false], [false, false]], 'metropolis'), TopologyError)).toBe('E_TOPOLOGY_MATRIX');
+    expect(codeOf(() => weightMatrix([[false, true], [true]], 'laplacian'), TopologyError)).toBe('E_TOPOLOGY_MATRIX');
+    expect(codeOf(() => weightMatrix(ring(4), 'optimal' as never), TopologyError)).toBe('E_TOPOLOGY_OPTION');
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { ContractError, decodeRunSummary } from '@dtrain/runtime/contract';
 import { NetnsError, UsageError } from '../errors.js';
 import { createNetnsCluster, describeCluster, type NetnsCluster } from '../netns/cluster.js';
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_WORKER_FAILED, TAIL_LINES } from '../constants.js';
@@ -61,9 +62,10 @@ function report(outcome: JobOutcome, logs: readonly RankLog[], out: string): num
     const path = join(out, 'summary.json');
     if (existsSync(path)) {
       try {
-        process.stdout.write(`\n${renderSummary(JSON.parse(readFileSync(path, 'utf8')))}\n`);
+        process.stdout.write(`\n${renderSummary(decodeRunSummary(JSON.parse(readFileSync(path, 'utf8')), path))}\n`);
       } catch (e) {
-        err.write(`dtrain: ${path} is not valid JSON (${e instanceof Error ? e.message : String(e)})\n`);
+        const why = e instanceof ContractError ? e.message : `${path} is not valid JSON (${e instanceof Error ? e.message : String(e)})`;
+        err.write(`dtrain: ${why}\n`);
       }
     }
     err.write(`dtrain: ${outcome.exits.length} ranks finished; logs in ${out}\n`);

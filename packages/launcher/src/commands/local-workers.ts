@@ -13,10 +13,9 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { workerEnvToVars } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
-import { findFreePort } from '../compare/run.js';
 import { secondsOption } from '../options.js';
 import type { ProcessSpec } from '../plan.js';
-import { describeExit, isFailure, startJob, type WorkerExit } from '../spawn.js';
+import { describeExit, findFreePort, isFailure, startJob, type WorkerExit } from '../spawn.js';
 
 export interface LocalJob {
   script: string;

@@ -16,48 +16,11 @@
  *   (timeToTargetRatioVsPsgd); accuracyGapVsPsgd = this final accuracy -
  *   psgd's, in points (percent).
  */
+import type { Comparison, ConfigResult } from '@dtrain/runtime/contract';
 import { runCurves, type RunCurves } from './curves.js';
 import type { RunData } from './run-data.js';
 
-export interface ConfigResult {
-  label: string;
-  algorithm: string;
-  topology: string;
-  nodes: number;
-  steps: number;
-  meanStepSeconds: number;
-  meanCommSeconds: number;
-  meanComputeSeconds: number | null;
-  wallClockSeconds: number;
-  finalAccuracy: number | null;
-  finalLoss: number | null;
-  consensusDistance: number | null;
-  /** Wall-clock seconds to the target accuracy; null when never reached or no target. */
-  timeToTargetSeconds: number | null;
-  stepsToTarget: number | null;
-  /** Baseline time-to-target / this one's. */
-  speedupTimeToTarget: number | null;
-  /** Baseline mean step seconds / this one's. */
-  speedupPerStep: number | null;
-  /** This mean communication seconds / the baseline's. */
-  commRatioVsPsgd: number | null;
-  /** This mean step seconds / the baseline's. */
-  stepRatioVsPsgd: number | null;
-  /** This time to target / the baseline's (1 / speedupTimeToTarget). */
-  timeToTargetRatioVsPsgd: number | null;
-  /** (This final accuracy - the baseline's) x 100: percentage points. */
-  accuracyGapVsPsgd: number | null;
-}
-
-export interface Comparison {
-  /** Label of the baseline configuration (psgd), or null when none ran. */
-  baseline: string | null;
-  targetAccuracy: number | null;
-  targetSource: 'given' | 'baseline-final' | 'none';
-  /** Subtracted from the baseline's final accuracy (fraction; 0 = exactly it). */
-  targetTolerance: number;
-  configs: ConfigResult[];
-}
+export type { Comparison, ConfigResult } from '@dtrain/runtime/contract';
 
 export interface ComparisonOptions {
   /** Target test accuracy; default: the baseline's final accuracy. */

@@ -6,11 +6,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ContractError, decodeComparisonFile } from '@dtrain/runtime/contract';
 import { RunDataError } from '../errors.js';
-import { decodeComparisonFile } from '../simulate/validate-dir.js';
 import { configSlug } from './configs.js';
 import { readRunDir } from './run-data.js';
-import { writeComparison, type CompareResult, type FailedRun } from './run.js';
+import { writeComparison, type CompareResult } from './run.js';
 
 export async function rebuildComparison(out: string, target: { targetAccuracy?: number; targetTolerance?: number } = {}): Promise<CompareResult> {
   const file = join(out, 'comparison.json');
@@ -21,16 +21,14 @@ export async function rebuildComparison(out: string, target: { targetAccuracy?: 
   } catch (err) {
     throw new RunDataError('E_RUN_SUMMARY', `${file} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
-  const recorded = decodeComparisonFile(raw, file);
+  let recorded;
+  try {
+    recorded = decodeComparisonFile(raw, file);
+  } catch (err) {
+    if (err instanceof ContractError) throw new RunDataError('E_RUN_SUMMARY', err.message, { cause: err });
+    throw err;
+  }
   const runs = recorded.runs.map((r) => readRunDir(existsSync(join(r.dir, 'summary.json')) ? r.dir : join(out, configSlug(r.label)), r.label));
-  const record = raw as { setup?: unknown; failed?: unknown };
-  const failed = Array.isArray(record.failed) ? (record.failed as unknown[]).filter(isFailed) : [];
   const nodes = runs[0]?.summary.nodes ?? 0;
-  return writeComparison({ out, nodes, setup: record.setup, ...target }, runs, failed);
-}
-
-function isFailed(v: unknown): v is FailedRun {
-  if (v === null || typeof v !== 'object') return false;
-  const f = v as Record<string, unknown>;
-  return typeof f.label === 'string' && typeof f.exitCode === 'number' && typeof f.log === 'string';
+  return writeComparison({ out, nodes, setup: recorded.setup, ...target }, runs, recorded.failed);
 }

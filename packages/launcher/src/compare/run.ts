@@ -5,17 +5,17 @@
  * OUT/comparison.md and OUT/report.html. A configuration that fails is
  * recorded and the others still run.
  */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ComparisonFile, FailedRun } from '@dtrain/runtime/contract';
 import { buildComparison, type Comparison } from './build.js';
 import type { RunConfig } from './configs.js';
 import { runCurves } from './curves.js';
 import { comparisonMarkdown } from './markdown.js';
 import { readRunDir, type RunData } from './run-data.js';
 import { UsageError } from '../errors.js';
+import { findFreePort, runLogged } from '../spawn.js';
 
 /** What every configuration shares. */
 export interface ComparePlan {
@@ -38,11 +38,7 @@ export interface ComparePlan {
   freePort: boolean;
 }
 
-export interface FailedRun {
-  label: string;
-  exitCode: number;
-  log: string;
-}
+export type { FailedRun } from '@dtrain/runtime/contract';
 
 export interface CompareResult {
   comparison: Comparison;
@@ -52,19 +48,6 @@ export interface CompareResult {
 
 /** Starts `dtrain launch ARGS` with `env` added, its output going to `logFile`; resolves to its exit code. */
 export type Launcher = (args: string[], logFile: string, env: Record<string, string>) => Promise<number>;
-
-/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The `dtrain launch` arguments of one configuration. */
 export function launchArgs(plan: ComparePlan, config: RunConfig, port?: number): string[] {
@@ -87,39 +70,8 @@ export function launchArgs(plan: ComparePlan, config: RunConfig, port?: number):
 /** The dtrain executable next to this module (bin/dtrain.js). */
 export const DTRAIN_BIN = fileURLToPath(new URL('../../bin/dtrain.js', import.meta.url));
 
-/** The real Launcher: this node binary running bin/dtrain.js; forwards SIGINT/SIGTERM to the child. */
-export const spawnLauncher: Launcher = (args, logFile, env) =>
-  new Promise((resolve) => {
-    const log = createWriteStream(logFile, { flags: 'w' });
-    // Its own process group: a terminal's Ctrl-C reaches only us, and we pass it on once.
-    const child = spawn(process.execPath, [DTRAIN_BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-      env: { ...process.env, ...env },
-    });
-    child.stdout.pipe(log, { end: false });
-    child.stderr.pipe(log, { end: false });
-    const forward = (signal: NodeJS.Signals): void => {
-      child.kill(signal);
-    };
-    const killNow = (): void => {
-      child.kill('SIGKILL');
-    };
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
-    process.on('exit', killNow);
-    const finish = (code: number): void => {
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
-      process.off('exit', killNow);
-      log.end(() => resolve(code));
-    };
-    child.on('error', (err) => {
-      log.write(`could not start ${process.execPath}: ${err.message}\n`);
-      finish(1);
-    });
-    child.on('close', (code, signal) => finish(code ?? (signal === 'SIGINT' ? 130 : 143)));
-  });
+/** The real Launcher: this node binary running bin/dtrain.js (spawn.ts: own process group, signals passed on). */
+export const spawnLauncher: Launcher = (args, logFile, env) => runLogged(process.execPath, [DTRAIN_BIN, ...args], env, logFile);
 
 /** Refuse to mix with an earlier run: the rank logs are appended to. */
 export function checkFreshDirs(plan: ComparePlan): void {
@@ -167,7 +119,7 @@ export interface ComparisonTarget {
   nodes: number;
   targetAccuracy?: number;
   targetTolerance?: number;
-  setup?: unknown;
+  setup?: Record<string, unknown>;
 }
 
 export async function writeComparison(plan: ComparisonTarget | ComparePlan, runs: RunData[], failed: FailedRun[] = []): Promise<CompareResult> {
@@ -178,7 +130,7 @@ export async function writeComparison(plan: ComparisonTarget | ComparePlan, runs
   const curves = runs.map(runCurves);
   const files = { json: join(plan.out, 'comparison.json'), markdown: join(plan.out, 'comparison.md'), html: join(plan.out, 'report.html') };
   const setup = 'script' in plan ? { nodes: plan.nodes, script: plan.script, scriptArgs: plan.scriptArgs, env: plan.env, seed: plan.seed, launchFlags: plan.launchFlags } : plan.setup ?? { nodes: plan.nodes };
-  const record = { ...comparison, setup, runs: runs.map((r) => ({ label: r.label, dir: r.dir })), failed };
+  const record: ComparisonFile = { ...comparison, setup, runs: runs.map((r) => ({ label: r.label, dir: r.dir })), failed };
   writeFileSync(files.json, `${JSON.stringify(record, null, 2)}\n`);
   const title = `Wall-clock comparison, ${plan.nodes} nodes`;
   writeFileSync(files.markdown, comparisonMarkdown(comparison, title));

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { SetupError } from './errors.js';
+import { SetupError } from '../errors.js';
 import { run, tail, which } from './exec.js';
 import { nodeGypScript, nodeHeadersDir, projectRoot, resolveFromRuntime, runtimeDir, TFJS_VERSION, type NativePackage } from './paths.js';
 

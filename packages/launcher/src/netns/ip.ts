@@ -41,9 +41,8 @@ export function netnsUnavailableReason(env: NodeJS.ProcessEnv = process.env): st
   }
 }
 
-/** The `ip` and `tc` binaries, after checking that we run as root. */
-export function checkTools(env: NodeJS.ProcessEnv = process.env): Tools {
-  const uid = process.getuid?.();
+/** The `ip` and `tc` binaries, after checking that we run as root (`uid`: this process's, unless a test names another). */
+export function checkTools(env: NodeJS.ProcessEnv = process.env, uid: number | undefined = process.getuid?.()): Tools {
   if (uid !== 0) {
     throw new NetnsError(
       'E_NETNS_NOT_ROOT',

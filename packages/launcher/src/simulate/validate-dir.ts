@@ -7,6 +7,7 @@
  * run with (`--rate` among its launch flags), when it had one.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { ContractError, decodeComparisonFile as decodeContractComparison } from '@dtrain/runtime/contract';
 import { basename, join } from 'node:path';
 import { configSlug } from '../compare/configs.js';
 import { readRunDir, type RunData } from '../compare/run-data.js';
@@ -20,27 +21,17 @@ export interface MeasuredRuns {
   rate: string | null;
 }
 
-interface ComparisonFile {
-  runs: { label: string; dir: string }[];
-  launchFlags: string[];
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** The fields of comparison.json this needs, checked. */
-export function decodeComparisonFile(value: unknown, where: string): ComparisonFile {
-  if (!isRecord(value) || !Array.isArray(value.runs)) {
-    throw new RunDataError('E_RUN_SUMMARY', `${where} has no runs list; it should be the comparison.json that dtrain compare writes`);
+/** The runs comparison.json lists and the launch flags they shared, checked by the contract. */
+export function decodeComparisonFile(value: unknown, where: string): { runs: { label: string; dir: string }[]; launchFlags: string[] } {
+  let file;
+  try {
+    file = decodeContractComparison(value, where);
+  } catch (err) {
+    if (err instanceof ContractError) throw new RunDataError('E_RUN_SUMMARY', err.message, { cause: err });
+    throw err;
   }
-  const runs = value.runs.map((r, i) => {
-    if (!isRecord(r) || typeof r.label !== 'string' || typeof r.dir !== 'string') {
-      throw new RunDataError('E_RUN_SUMMARY', `${where}: runs[${i}] is ${JSON.stringify(r)}, expected {label, dir}`);
-    }
-    return { label: r.label, dir: r.dir };
-  });
-  const setup = isRecord(value.setup) ? value.setup : {};
-  const flags = Array.isArray(setup.launchFlags) ? setup.launchFlags.filter((f): f is string => typeof f === 'string') : [];
-  return { runs, launchFlags: flags };
+  const flags = Array.isArray(file.setup.launchFlags) ? file.setup.launchFlags.filter((f): f is string => typeof f === 'string') : [];
+  return { runs: file.runs, launchFlags: flags };
 }
 
 /** The value after `--rate` in launch flags, or null. */

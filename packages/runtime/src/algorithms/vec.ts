@@ -2,11 +2,6 @@
 import { CheckpointError } from '../errors.js';
 import type { AlgorithmState } from './types.js';
 
-/** out <- a + s * b */
-export function axpy(out: Float32Array, a: Float32Array, s: number, b: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = a[i] + s * b[i];
-}
-
 export function scale(out: Float32Array, a: Float32Array, s: number): void {
   for (let i = 0; i < out.length; i++) out[i] = a[i] * s;
 }

@@ -1,7 +1,7 @@
 /** Training-loop defaults, in one place. */
 
-/** Topology used when neither the launcher nor the script names one. */
-export const DEFAULT_TOPOLOGY = 'ring';
+/** Topology used when neither the launcher nor the script names one (one value for both: the contract's). */
+export { DEFAULT_TOPOLOGY } from '../contract/defaults.js';
 /** fit(): samples per rank per step. */
 export const DEFAULT_BATCH_SIZE = 32;
 /** fit(): learning rate of the default optimizer tf.train.sgd(lr). */
@@ -10,5 +10,3 @@ export const DEFAULT_LEARNING_RATE = 0.05;
 export const DEFAULT_EPOCHS = 1;
 /** fit(): a step line every this many steps. */
 export const DEFAULT_LOG_EVERY = 1;
-/** Milliseconds a multi-rank session waits before closing its transport (see Session.close). */
-export const CLOSE_GRACE_MS = 300;

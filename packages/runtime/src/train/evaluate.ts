@@ -8,6 +8,15 @@ import { sampleSize, type Dataset } from '../data/dataset.js';
 import { TrainError } from '../errors.js';
 import type { Communicator } from '../comm/communicator.js';
 
+/** What `Session.evaluate` needs beyond the optimizer. */
+export interface EvaluateOptions {
+  /** A Layers model to measure accuracy with (its weights are the wrapped ones). */
+  model?: tf.LayersModel;
+  test?: Dataset;
+  /** Evaluate on at most this many test samples. */
+  limit?: number;
+}
+
 /** Clip probabilities away from 0 and 1 before the log. */
 const EPS = 1e-7;
 /** Samples per forward pass when evaluating. */

@@ -7,16 +7,38 @@
  * checkpoint every rank holds, and summary.json at the end.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Logger } from 'pino';
+import type { Communicator } from '../comm/communicator.js';
 import type { Dataset } from '../data/dataset.js';
 import { CheckpointError, TrainError } from '../errors.js';
+import type { ParamSource } from '../tf/params.js';
 import { BatchStream, iidShard } from './batches.js';
 import { checkpointDir, listCheckpoints, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_LOG_EVERY } from './constants.js';
 import { crossEntropy } from './evaluate.js';
-import { logStep, type EvalRecord } from './metrics.js';
-import type { DistributedOptimizer, StepStats } from './optimizer.js';
-import type { Session } from './session.js';
+import type { EvaluateOptions } from './evaluate.js';
+import { logFit, logStep, type EvalRecord, type StepStats } from './metrics.js';
+import type { DistributedOptimizer, WrapOptions } from './optimizer.js';
 import type { RunSummary } from './summary.js';
+
+/**
+ * What the loop needs of its session. Session (session.ts) implements it;
+ * the loop names only this, so that fit.ts and session.ts do not import
+ * each other.
+ */
+export interface FitHost {
+  readonly rank: number;
+  readonly size: number;
+  readonly seed: number;
+  readonly out: string | undefined;
+  readonly algorithm: string;
+  readonly topology: string;
+  readonly comm: Communicator;
+  readonly logger: Logger;
+  wrap(model: ParamSource, optimizer: tf.Optimizer, options?: WrapOptions): DistributedOptimizer;
+  evaluate(opt: DistributedOptimizer, options?: EvaluateOptions): Promise<EvalRecord>;
+  summarize(opt: DistributedOptimizer, options?: EvaluateOptions & { extra?: Record<string, unknown>; last?: EvalRecord }): Promise<RunSummary>;
+}
 
 export interface FitData {
   /** The whole training set (sharded iid across ranks) or, with shard: 'none', this rank's part. */
@@ -71,7 +93,7 @@ function count(name: string, v: number | undefined, min: number, fallback: numbe
 }
 
 /** Agree on the newest checkpoint every rank holds and restore it (collective). */
-async function resumeFrom(session: Session, opt: DistributedOptimizer, meta: CheckpointMeta, stream: BatchStream): Promise<number | null> {
+async function resumeFrom(session: FitHost, opt: DistributedOptimizer, meta: CheckpointMeta, stream: BatchStream): Promise<number | null> {
   const out = session.out as string;
   const dir = checkpointDir(out, session.rank);
   const steps = listCheckpoints(dir);
@@ -91,7 +113,7 @@ async function resumeFrom(session: Session, opt: DistributedOptimizer, meta: Che
   return target;
 }
 
-export async function runFit(session: Session, model: tf.LayersModel, data: FitData, options: FitOptions): Promise<FitResult> {
+export async function runFit(session: FitHost, model: tf.LayersModel, data: FitData, options: FitOptions): Promise<FitResult> {
   const batchSize = count('batchSize', options.batchSize, 1, DEFAULT_BATCH_SIZE);
   const lr = options.lr ?? DEFAULT_LEARNING_RATE;
   if (!(lr > 0) || !Number.isFinite(lr)) throw new TrainError('E_TRAIN_OPTION', `lr must be a positive number; got ${String(options.lr)}`);
@@ -111,7 +133,7 @@ export async function runFit(session: Session, model: tf.LayersModel, data: FitD
   const evalOpts = { model, test: data.test, limit: options.evalSamples };
   const evals: EvalRecord[] = [];
   const shape = [batchSize, ...data.train.sampleShape];
-  session.logger.info({ kind: 'fit', algorithm: session.algorithm, topology: session.topology, steps: total, stepsPerEpoch: stream.stepsPerEpoch, batchSize, shard: indices.length, params: opt.size }, 'training');
+  logFit(session.logger, { algorithm: session.algorithm, topology: session.topology, steps: total, stepsPerEpoch: stream.stepsPerEpoch, batchSize, shard: indices.length, params: opt.size });
 
   for (let k = opt.iteration; k < total; k++) {
     const b = stream.batch(k);
@@ -124,7 +146,7 @@ export async function runFit(session: Session, model: tf.LayersModel, data: FitD
       xb.dispose();
       yb.dispose();
     }
-    if (logEvery > 0 && (k + 1) % logEvery === 0) logStep(session.logger, stats);
+    if (logEvery > 0 && (k + 1) % logEvery === 0) logStep(session.logger, stats, { totalSteps: total, samples: batchSize });
     await options.onStep?.(stats);
     if (evalEvery > 0 && (k + 1) % evalEvery === 0 && k + 1 < total) evals.push(await session.evaluate(opt, evalOpts));
     if (checkpointEvery > 0 && (k + 1) % checkpointEvery === 0) {

@@ -3,10 +3,10 @@ export { Session, createSession, type SessionOptions, type EvaluateOptions } fro
 export { DistributedOptimizer, type WrapOptions, type StepStats, type OptimizerSnapshot } from './optimizer.js';
 export { TfLocalModel } from './local-model.js';
 export { TimedGossip } from './gossip.js';
-export type { FitData, FitOptions, FitResult } from './fit.js';
+export type { FitData, FitHost, FitOptions, FitResult } from './fit.js';
 export { BatchStream, iidShard, type Batch } from './batches.js';
 export { accuracy, consensus, crossEntropy } from './evaluate.js';
-export { createLogger, silentLogger, RunTotals, type EvalRecord } from './metrics.js';
+export { createLogger, silentLogger, logStep, logEval, logFit, RunTotals, type EvalRecord, type StepContext } from './metrics.js';
 export { gatherSummary, writeSummary, type RunSummary, type RankSummary, type SummaryBase } from './summary.js';
 export {
   checkpointDir,

@@ -26,7 +26,8 @@ import { createMemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/types.js';
 import type { Logger } from 'pino';
 import { BackendError } from '../errors.js';
-import { DEFAULT_TOPOLOGY } from './constants.js';
+import { DEFAULT_SEED } from '../contract/defaults.js';
+import { defaultTopology } from '../contract/defaults.js';
 import { createLogger } from './metrics.js';
 import { readParentPid, watchProcess, type ProcessWatch } from './parent-watch.js';
 import { Session } from './session.js';
@@ -56,7 +57,6 @@ function workerEnv(env: NodeJS.ProcessEnv): WorkerEnv | undefined {
   if (ENGINE_VARS.every((v) => env[v] === undefined || env[v]?.trim() === '')) return undefined;
   return readWorkerEnv(env);
 }
-
 
 function backendChoice(raw: string | undefined): BackendChoice {
   const b = raw ?? 'auto';
@@ -96,8 +96,8 @@ export async function init(options: InitOptions = {}): Promise<Session> {
   const size = we?.worldSize ?? 1;
   const logger = options.logger ?? createLogger(rank);
   const algorithm = run.algorithm ?? options.algorithm ?? DEFAULT_ALGORITHM;
-  const topology = run.topology ?? options.topology ?? DEFAULT_TOPOLOGY;
-  const seed = run.seed ?? options.seed ?? 0;
+  const topology = run.topology ?? options.topology ?? defaultTopology(size);
+  const seed = run.seed ?? options.seed ?? DEFAULT_SEED;
   const out = run.out ?? options.out;
   const timeoutMs = run.timeoutMs ?? options.timeoutMs;
   const algOptions = algorithmOptions(

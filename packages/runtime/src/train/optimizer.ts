@@ -13,7 +13,7 @@ import type { Algorithm, AlgorithmState } from '../algorithms/types.js';
 import { TrainError } from '../errors.js';
 import type { ParamSource } from '../tf/params.js';
 import type { TimedGossip } from './gossip.js';
-import { RunTotals } from './metrics.js';
+import { RunTotals, type StepStats } from './metrics.js';
 import { StepModel } from './step-model.js';
 
 export interface WrapOptions {
@@ -21,21 +21,7 @@ export interface WrapOptions {
   syncInitial?: boolean;
 }
 
-/** What one step measured. */
-export interface StepStats {
-  /** The iteration just completed (0-based). */
-  iteration: number;
-  /** Local loss at the parameters the gradient was taken at. */
-  loss: number;
-  /** Wall seconds of the whole step. */
-  seconds: number;
-  /** Seconds of gradient computation and local updates (step minus communication). */
-  computeSeconds: number;
-  /** Seconds the step spent on communication (with overlap: only the part not hidden behind the gradient). */
-  commSeconds: number;
-  /** Bytes this rank sent during the step. */
-  bytesSent: number;
-}
+export type { StepStats } from './metrics.js';
 
 /** Everything a checkpoint needs from the optimizer (model parameters, algorithm and tfjs optimizer state). */
 export interface OptimizerSnapshot {
@@ -101,7 +87,7 @@ export class DistributedOptimizer {
   async step(lossFn: () => tf.Scalar): Promise<StepStats> {
     await this.sync();
     const t0 = performance.now();
-    this.startedAt ??= t0;
+    const started = (this.startedAt ??= t0);
     const b0 = this.bytesSent();
     this.gossip.take();
     this.local.begin();
@@ -120,7 +106,8 @@ export class DistributedOptimizer {
     } finally {
       this.local.end();
     }
-    const seconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const seconds = (t1 - t0) / 1000;
     const commSeconds = this.gossip.take();
     const stats: StepStats = {
       iteration: this.k,
@@ -129,6 +116,7 @@ export class DistributedOptimizer {
       computeSeconds: Math.max(0, seconds - commSeconds),
       commSeconds,
       bytesSent: this.bytesSent() - b0,
+      elapsedSeconds: (t1 - started) / 1000,
     };
     this.k += 1;
     this.totals.add(stats);

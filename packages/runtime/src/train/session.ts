@@ -11,13 +11,15 @@ import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
 import { validateAlgorithm, type AlgorithmSpec } from '../algorithms/registry.js';
 import type { AlgorithmOptions, ResolvedAlgorithmOptions } from '../algorithms/types.js';
 import { Communicator, type CommunicatorOptions } from '../comm/communicator.js';
-import type { Dataset } from '../data/dataset.js';
 import { TrainError } from '../errors.js';
 import { paramCount, type ParamSource } from '../tf/params.js';
 import type { Transport } from '../transport/types.js';
-import { DEFAULT_TOPOLOGY } from './constants.js';
-import { accuracy, consensus } from './evaluate.js';
-import { runFit, type FitData, type FitOptions, type FitResult } from './fit.js';
+import { DEFAULT_SEED } from '../contract/defaults.js';
+import { defaultTopology } from '../contract/defaults.js';
+import { accuracy, consensus, type EvaluateOptions } from './evaluate.js';
+
+export type { EvaluateOptions } from './evaluate.js';
+import { runFit, type FitData, type FitHost, type FitOptions, type FitResult } from './fit.js';
 import { TimedGossip } from './gossip.js';
 import { logEval, silentLogger, type EvalRecord } from './metrics.js';
 import { DistributedOptimizer, type WrapOptions } from './optimizer.js';
@@ -44,16 +46,7 @@ export interface SessionOptions {
   communicator?: CommunicatorOptions;
 }
 
-/** What `evaluate` needs beyond the optimizer. */
-export interface EvaluateOptions {
-  /** A Layers model to measure accuracy with (its weights are the wrapped ones). */
-  model?: tf.LayersModel;
-  test?: Dataset;
-  /** Evaluate on at most this many test samples. */
-  limit?: number;
-}
-
-export class Session {
+export class Session implements FitHost {
   readonly rank: number;
   readonly size: number;
   readonly comm: Communicator;
@@ -73,8 +66,8 @@ export class Session {
     this.transport = options.transport;
     this.rank = options.transport.rank;
     this.size = options.transport.size;
-    this.seed = options.seed ?? 0;
-    this.schedule = options.schedule ?? createSchedule(options.topology ?? DEFAULT_TOPOLOGY, this.size, { seed: this.seed, ...options.topologyOptions });
+    this.seed = options.seed ?? DEFAULT_SEED;
+    this.schedule = options.schedule ?? createSchedule(options.topology ?? defaultTopology(this.size), this.size, { seed: this.seed, ...options.topologyOptions });
     this.topology = this.schedule.name;
     if (this.schedule.nodes !== this.size) {
       throw new TrainError('E_TRAIN_OPTION', `schedule ${this.schedule.name} has ${this.schedule.nodes} nodes but the job has ${this.size} ranks; build it with nodes = ${this.size}`);

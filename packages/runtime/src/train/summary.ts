@@ -1,74 +1,15 @@
 /**
- * summary.json: one record for the run, written by rank 0 into the output
- * directory. Per-rank figures are gathered from every rank (allgather) and
- * kept in `ranks`.
+ * summary.json (its type: contract/summary.ts): one record for the run,
+ * written by rank 0 into the output directory. Per-rank figures are
+ * gathered from every rank (allgather) and kept in `ranks`.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Communicator } from '../comm/communicator.js';
+import type { RunSummary, SummaryBase } from '../contract/summary.js';
 import type { DistributedOptimizer } from './optimizer.js';
 
-export interface RankSummary {
-  rank: number;
-  steps: number;
-  meanStepSeconds: number;
-  meanCommSeconds: number;
-  bytesSent: number;
-  localAccuracy: number | null;
-  finalLoss: number | null;
-}
-
-export interface RunSummary {
-  algorithm: string;
-  topology: string;
-  /** The schedule's name (schedule.name: what W(k) was, e.g. 'onepeer-exp'). */
-  schedule: string;
-  /** Whether W depends on the iteration. */
-  dynamic: boolean;
-  /** Gossip rounds per iteration (W^R per step; 1 for algorithms without gossip). */
-  rounds: number;
-  /** The global-average period H, for the algorithms that use one (pga, local-sgd). */
-  globalAvgPeriod?: number;
-  /** Whether the gossip exchange overlapped the gradient (dsgd / pga with overlap). */
-  overlap: boolean;
-  nodes: number;
-  backend: string;
-  seed: number;
-  /** Iterations completed (including those before a resume). */
-  steps: number;
-  /** Slowest rank's seconds from its first step to the summary. */
-  wallClockSeconds: number;
-  /** Mean over ranks of each rank's mean step time (gradient, local update and communication). */
-  meanStepSeconds: number;
-  /** Mean over ranks of each rank's mean seconds per step spent on communication (exchange, allreduce; with overlap only the part the step waited for). */
-  meanCommSeconds: number;
-  /** meanStepSeconds minus meanCommSeconds, averaged the same way. */
-  meanComputeSeconds: number;
-  /** Mean over ranks of the mean training loss over the last steps. */
-  finalLoss: number | null;
-  /** Test accuracy of the average model (null without test data). */
-  finalAccuracy: number | null;
-  /** Mean over ranks of the local models' test accuracy. */
-  finalLocalAccuracy: number | null;
-  /** (1/n) sum_i ||x_i - xbar||^2 at the end. */
-  consensusDistance: number;
-  ranks: RankSummary[];
-  /** Anything the caller adds (e.g. batchSize, learningRate). */
-  [extra: string]: unknown;
-}
-
-/** What the session knows about the run before any figure is gathered. */
-export interface SummaryBase {
-  algorithm: string;
-  topology: string;
-  schedule: string;
-  dynamic: boolean;
-  rounds: number;
-  globalAvgPeriod?: number;
-  overlap: boolean;
-  backend: string;
-  seed: number;
-}
+export type { RankSummary, RunSummary, SummaryBase } from '../contract/summary.js';
 
 const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 

@@ -1,22 +1,13 @@
 /** Start n compiled worker scripts as one job on this machine and collect their JSON result lines. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../../../test-utils/index.js';
 
 export interface RankRun {
   code: number | null;
   records: Array<Record<string, unknown>>;
   stderr: string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-    });
-  });
 }
 
 export function distScript(name: string): string {

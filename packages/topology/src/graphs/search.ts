@@ -49,7 +49,8 @@ export interface LocalSearchResult {
 /** Runs LS-R2L and reports the objective before and after. */
 export function lsR2lSearch(n: number, options: TopologyOptions = {}): LocalSearchResult {
   checkNodes('ls-r2l', n, 3);
-  const c = degreeOption('ls-r2l', n, options, defaultEvenDegree(n), { even: false, regular: true });
+  // The degree comes from r3l below; this only refuses a bad `degree` option with ls-r2l's name.
+  degreeOption('ls-r2l', n, options, defaultEvenDegree(n), { even: false, regular: true });
   const iterations = iterationsOption('ls-r2l', options, LS_R2L_DEFAULT_ITERATIONS);
   const rng = rngFrom(seedOption('ls-r2l', options), STREAM_LS_R2L);
   const g = new SwapGraph(r3l(n, options));

@@ -1,0 +1,143 @@
+/**
+ * The NDJSON records a worker writes, one JSON object a line on stdout (the
+ * launcher stores them as DIR/rank-<i>.ndjson and draws its progress bar
+ * from them). Workers build them with the encoders, readers check them with
+ * the decoders; pino adds level, time, rank and msg, which the decoders ignore.
+ *
+ *   step        after a step: loss, timings, bytes, and what a progress display needs
+ *   eval        after an evaluation: local and average-model accuracy, consensus distance
+ *   fit         once before session.fit trains: steps, batch size, parameter count
+ *   membership  the ranks taking part from `step` on (written when the set changes)
+ *   progress    a long phase between steps (loading data, evaluating), so a display keeps moving
+ *
+ * Other lines (pino messages of other kinds, plain text) are no records:
+ * decodeRecord returns null for them.
+ */
+import { Fields, isRecord } from './check.js';
+
+/** `step` counts completed iterations (1 = the first). */
+export interface StepLine {
+  kind: 'step';
+  step: number;
+  loss: number;
+  computeSeconds: number;
+  commSeconds: number;
+  bytesSent: number;
+  /** Wall-clock seconds from the start of this process's first step to the end of this one. */
+  elapsedSeconds: number;
+  /** Steps the job will take, when the writer knows. */
+  totalSteps?: number;
+  /** This rank's samples per second over this step, when the writer knows its batch size. */
+  samplesPerSec?: number;
+}
+
+/** Test accuracy of the local and of the average model after `step` iterations (null without test data). */
+export interface EvalLine {
+  kind: 'eval';
+  step: number;
+  localAccuracy: number | null;
+  averageAccuracy: number | null;
+  /** (1/n) sum_i ||x_i - xbar||^2. */
+  consensusDistance: number;
+}
+
+export interface FitLine {
+  kind: 'fit';
+  algorithm: string;
+  topology: string;
+  /** Total steps of the fit. */
+  steps: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  /** Samples in this rank's shard. */
+  shard: number;
+  /** Trainable parameters. */
+  params: number;
+}
+
+export interface MembershipLine {
+  kind: 'membership';
+  /** The first step the members take together. */
+  step: number;
+  /** Ranks in the job, ascending. */
+  members: number[];
+}
+
+export interface ProgressLine {
+  kind: 'progress';
+  /** Steps completed so far. */
+  step: number;
+  totalSteps: number;
+  elapsedSeconds: number;
+  /** What the worker is doing, e.g. 'eval'. */
+  phase: string;
+}
+
+export type WorkerRecord = StepLine | EvalLine | FitLine | MembershipLine | ProgressLine;
+export type RecordKind = WorkerRecord['kind'];
+export const RECORD_KINDS: readonly RecordKind[] = ['step', 'eval', 'fit', 'membership', 'progress'];
+
+type Body<T extends WorkerRecord> = Omit<T, 'kind'>;
+
+export const encodeStep = (r: Body<StepLine>): StepLine => ({ kind: 'step', ...r });
+export const encodeEval = (r: Body<EvalLine>): EvalLine => ({ kind: 'eval', ...r });
+export const encodeFit = (r: Body<FitLine>): FitLine => ({ kind: 'fit', ...r });
+export const encodeMembership = (r: Body<MembershipLine>): MembershipLine => ({ kind: 'membership', ...r });
+export const encodeProgress = (r: Body<ProgressLine>): ProgressLine => ({ kind: 'progress', ...r });
+
+/** One line of NDJSON text for a record (what a writer without pino prints). */
+export function recordLine(record: WorkerRecord): string {
+  return JSON.stringify(record);
+}
+
+function decodeKnown(kind: RecordKind, f: Fields): WorkerRecord {
+  switch (kind) {
+    case 'step': {
+      const r: StepLine = {
+        kind, step: f.num('step'), loss: f.num('loss'), computeSeconds: f.num('computeSeconds'),
+        commSeconds: f.num('commSeconds'), bytesSent: f.num('bytesSent'), elapsedSeconds: f.num('elapsedSeconds'),
+      };
+      const totalSteps = f.optNum('totalSteps');
+      const samplesPerSec = f.optNum('samplesPerSec');
+      if (totalSteps !== undefined) r.totalSteps = totalSteps;
+      if (samplesPerSec !== undefined) r.samplesPerSec = samplesPerSec;
+      return r;
+    }
+    case 'eval':
+      return { kind, step: f.num('step'), localAccuracy: f.numOrNull('localAccuracy'), averageAccuracy: f.numOrNull('averageAccuracy'), consensusDistance: f.num('consensusDistance') };
+    case 'fit':
+      return {
+        kind, algorithm: f.str('algorithm'), topology: f.str('topology'), steps: f.num('steps'), stepsPerEpoch: f.num('stepsPerEpoch'),
+        batchSize: f.num('batchSize'), shard: f.num('shard'), params: f.num('params'),
+      };
+    case 'membership':
+      return { kind, step: f.num('step'), members: f.ints('members') };
+    case 'progress':
+      return { kind, step: f.num('step'), totalSteps: f.num('totalSteps'), elapsedSeconds: f.num('elapsedSeconds'), phase: f.str('phase') };
+  }
+}
+
+/**
+ * A parsed JSON value as a record: null when it is no record (not an object,
+ * or a kind outside RECORD_KINDS); ContractError E_CONTRACT_RECORD, naming
+ * `where` and the field, when it claims a record kind but does not hold one.
+ */
+export function decodeRecord(value: unknown, where = 'record'): WorkerRecord | null {
+  if (!isRecord(value) || typeof value.kind !== 'string') return null;
+  const kind = value.kind as RecordKind;
+  if (!RECORD_KINDS.includes(kind)) return null;
+  return decodeKnown(kind, new Fields(value, `${where} (${kind} record)`, 'E_CONTRACT_RECORD'));
+}
+
+/** One line of a worker's output: null for plain text, other JSON and a line cut short; see decodeRecord. */
+export function decodeRecordLine(line: string, where = 'line'): WorkerRecord | null {
+  const t = line.trim();
+  if (!t.startsWith('{')) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(t);
+  } catch {
+    return null;
+  }
+  return decodeRecord(value, where);
+}

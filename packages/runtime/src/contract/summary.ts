@@ -1,0 +1,106 @@
+/**
+ * summary.json: one record for the run, written by rank 0 into the output
+ * directory (runtime train/summary.ts) and read back by the launcher
+ * (`dtrain launch` prints it, `compare` and `simulate` measure with it).
+ */
+import { ContractError } from '../errors.js';
+import { Fields, isRecord } from './check.js';
+
+export interface RankSummary {
+  rank: number;
+  steps: number;
+  meanStepSeconds: number;
+  meanCommSeconds: number;
+  bytesSent: number;
+  localAccuracy: number | null;
+  finalLoss: number | null;
+}
+
+/** What the session knows about the run before any figure is gathered. */
+export interface SummaryBase {
+  algorithm: string;
+  topology: string;
+  /** The schedule's name (schedule.name: what W(k) was, e.g. 'onepeer-exp'). */
+  schedule: string;
+  /** Whether W depends on the iteration. */
+  dynamic: boolean;
+  /** Gossip rounds per iteration (W^R per step; 1 for algorithms without gossip). */
+  rounds: number;
+  /** The global-average period H, for the algorithms that use one (pga, local-sgd). */
+  globalAvgPeriod?: number;
+  /** Whether the gossip exchange overlapped the gradient (dsgd / pga with overlap). */
+  overlap: boolean;
+  backend: string;
+  seed: number;
+}
+
+export interface RunSummary extends SummaryBase {
+  nodes: number;
+  /** Iterations completed (including those before a resume). */
+  steps: number;
+  /** Slowest rank's seconds from its first step to the summary. */
+  wallClockSeconds: number;
+  /** Mean over ranks of each rank's mean step time (gradient, local update and communication). */
+  meanStepSeconds: number;
+  /** Mean over ranks of each rank's mean seconds per step spent on communication (exchange, allreduce; with overlap only the part the step waited for). */
+  meanCommSeconds: number;
+  /** meanStepSeconds minus meanCommSeconds, averaged the same way. */
+  meanComputeSeconds: number;
+  /** Mean over ranks of the mean training loss over the last steps. */
+  finalLoss: number | null;
+  /** Test accuracy of the average model (null without test data). */
+  finalAccuracy: number | null;
+  /** Mean over ranks of the local models' test accuracy. */
+  finalLocalAccuracy: number | null;
+  /** (1/n) sum_i ||x_i - xbar||^2 at the end. */
+  consensusDistance: number;
+  ranks: RankSummary[];
+  /** Anything the caller adds (e.g. batchSize, learningRate). */
+  [extra: string]: unknown;
+}
+
+const SUMMARY_FIELDS = new Set([
+  'algorithm', 'topology', 'schedule', 'dynamic', 'rounds', 'globalAvgPeriod', 'overlap', 'backend', 'seed', 'nodes', 'steps',
+  'wallClockSeconds', 'meanStepSeconds', 'meanCommSeconds', 'meanComputeSeconds', 'finalLoss', 'finalAccuracy',
+  'finalLocalAccuracy', 'consensusDistance', 'ranks',
+]);
+
+function decodeRank(value: unknown, where: string): RankSummary {
+  if (!isRecord(value)) throw new ContractError('E_CONTRACT_SUMMARY', `${where} is ${JSON.stringify(value)}, expected an object`);
+  const f = new Fields(value, where, 'E_CONTRACT_SUMMARY');
+  return {
+    rank: f.num('rank'), steps: f.num('steps'), meanStepSeconds: f.num('meanStepSeconds'), meanCommSeconds: f.num('meanCommSeconds'),
+    bytesSent: f.num('bytesSent'), localAccuracy: f.numOrNull('localAccuracy'), finalLoss: f.numOrNull('finalLoss'),
+  };
+}
+
+/** summary.json's content, checked; ContractError E_CONTRACT_SUMMARY names `where` and the first wrong field. */
+export function decodeRunSummary(value: unknown, where: string): RunSummary {
+  if (!isRecord(value)) throw new ContractError('E_CONTRACT_SUMMARY', `${where} is not a JSON object; it should be the summary.json a run writes`);
+  const f = new Fields(value, where, 'E_CONTRACT_SUMMARY');
+  const checked: RunSummary = {
+    algorithm: f.str('algorithm'),
+    topology: f.str('topology'),
+    schedule: f.str('schedule'),
+    dynamic: f.bool('dynamic'),
+    rounds: f.num('rounds'),
+    overlap: f.bool('overlap'),
+    backend: f.str('backend'),
+    seed: f.num('seed'),
+    nodes: f.num('nodes'),
+    steps: f.num('steps'),
+    wallClockSeconds: f.num('wallClockSeconds'),
+    meanStepSeconds: f.num('meanStepSeconds'),
+    meanCommSeconds: f.num('meanCommSeconds'),
+    meanComputeSeconds: f.num('meanComputeSeconds'),
+    finalLoss: f.numOrNull('finalLoss'),
+    finalAccuracy: f.numOrNull('finalAccuracy'),
+    finalLocalAccuracy: f.numOrNull('finalLocalAccuracy'),
+    consensusDistance: f.num('consensusDistance'),
+    ranks: f.list('ranks').map((r, i) => decodeRank(r, `${where}: ranks[${i}]`)),
+  };
+  const period = f.optNum('globalAvgPeriod');
+  if (period !== undefined) checked.globalAvgPeriod = period;
+  // The checked fields and the writer's extras, in the order the file has them (tables show it).
+  return Object.fromEntries(Object.keys(value).map((k) => [k, SUMMARY_FIELDS.has(k) ? checked[k] : value[k]])) as RunSummary;
+}
