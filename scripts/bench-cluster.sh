@@ -8,7 +8,8 @@
 #   sudo NODES=8 PARTS=netns scripts/bench-cluster.sh  one part
 #
 # Variables: OUT (default runs/bench-cluster), NODES ("4 8"), PARTS ("netns local validate"),
-# CONFIGS, RATE (1gbit), STEPS (200), and the job's HIDDEN, BATCH, LR, EVAL_EVERY, EVAL_SAMPLES.
+# CONFIGS, RATE (1gbit), STEPS (200), BACKEND (tensorflow; wasm for the earlier tables), and the
+# job's HIDDEN, BATCH, LR, EVAL_EVERY, EVAL_SAMPLES.
 # Run it on an otherwise idle machine: other jobs' CPU use shows up as compute and as waiting.
 set -euo pipefail
 ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -18,10 +19,11 @@ PARTS=${PARTS:-netns local validate}
 CONFIGS=${CONFIGS:-psgd,dsgd:onepeer-exp,pga:onepeer-exp:8,dsgd:ring}
 RATE=${RATE:-1gbit}
 STEPS=${STEPS:-200}
+BACKEND=${BACKEND:-tensorflow}
 export MODEL=mlp HIDDEN=${HIDDEN:-2048,1024} BATCH=${BATCH:-4} LR=${LR:-0.02}
 export EVAL_EVERY=${EVAL_EVERY:-40} EVAL_SAMPLES=${EVAL_SAMPLES:-1000} LOG_EVERY=${LOG_EVERY:-1}
 DTRAIN=(node "$ROOT/packages/launcher/bin/dtrain.js")
-JOB=(--example mnist --configs "$CONFIGS" --steps "$STEPS" --backend wasm --seed 1)
+JOB=(--example mnist --configs "$CONFIGS" --steps "$STEPS" --backend "$BACKEND" --seed 1)
 
 # Time to target is measured to psgd's final accuracy (comparison.json, comparison.md) and, as
 # comparison-within-0.5.md, to psgd's final accuracy less 0.5 points (the issue's tolerance).

@@ -7,6 +7,7 @@ import {
   DEFAULT_SEED,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_TOPOLOGY,
+  defaultTopology,
   RECORD_KINDS,
   decodeComparisonFile,
   decodeRecord,
@@ -22,6 +23,7 @@ import {
 } from '@dtrain/runtime/contract';
 import { DEFAULT_TOPOLOGY as TRAIN_DEFAULT_TOPOLOGY } from '../src/train/constants.js';
 import { DEFAULT_COMM_TIMEOUT_MS } from '../src/comm/constants.js';
+import { createMemoryNetwork, createSession } from '@dtrain/runtime';
 import { codeOf, runSummary } from '../../../test-utils/index.js';
 
 const samples: WorkerRecord[] = [
@@ -94,7 +96,14 @@ describe('summary.json and comparison.json', () => {
 describe('defaults: one value each', () => {
   it('the training loop and the communicator use the contract\'s values (the launcher: env.test.ts)', () => {
     expect(TRAIN_DEFAULT_TOPOLOGY).toBe(DEFAULT_TOPOLOGY);
-    expect(DEFAULT_TOPOLOGY).toBe('ring');
+    expect(DEFAULT_TOPOLOGY).toBe('onepeer-exp');
+    // One process exchanges nothing, and the one-peer graph needs two nodes: it gets the one-node ring.
+    expect(defaultTopology(1)).toBe('ring');
+    expect(defaultTopology(2)).toBe(DEFAULT_TOPOLOGY);
+    const pair = createMemoryNetwork(2).map((transport) => createSession({ transport }));
+    expect(pair.map((s) => s.topology)).toEqual(['onepeer-exp', 'onepeer-exp']);
+    const [solo] = createMemoryNetwork(1).map((transport) => createSession({ transport }));
+    expect(solo.topology).toBe('ring');
     expect(DEFAULT_SEED).toBe(0);
     // The communicator's own default (used when a transport gives none) is the same wait.
     expect(DEFAULT_COMM_TIMEOUT_MS).toBe(DEFAULT_TIMEOUT_MS);
