@@ -101,7 +101,7 @@ describe('dtrain setup tensorflow: bad input and missing pieces', () => {
       return '';
     }
   })();
-  it.skipIf(!native || !stamp.includes('"pip:tensorflow-cpu"'))('a second run from the same source does nothing and says so', () => {
+  it.skipIf(!native || !stamp.includes('"pip:tensorflow-cpu|'))('a second run from the same source does nothing and says so', () => {
     const r = dtrain(['setup', 'tensorflow', '--from-pip', '--json']);
     expect(r.status, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout) as { changed: boolean; backend: string; tfVersion: string };

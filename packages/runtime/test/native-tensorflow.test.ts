@@ -5,6 +5,8 @@
  * runtime hands over or receives aliases the model. Skipped, with the
  * reason, where the binding is missing (helpers/native.ts).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -14,6 +16,7 @@ import {
   createSession,
   crossEntropy,
   probeBackends,
+  readFloat32Into,
   readParams,
   selectBackend,
   writeParams,
@@ -116,6 +119,23 @@ describe.skipIf(!NATIVE_TENSORFLOW)('tensorflow backend (native)', () => {
     }
     expect(counts).toEqual(Array(5).fill(counts[0]));
     await Promise.all(sessions.map((s) => s.close()));
+  });
+
+  it('reads a TensorFlow-resident tensor into a buffer at an offset, through tensorDataInto when the binding has it', async () => {
+    await selectBackend('tensorflow');
+    const t = tf.tidy(() => tf.range(0, 1000, 1, 'float32').mul(0.5).reshape([10, 100]));
+    const out = new Float32Array(1010).fill(-1);
+    readFloat32Into(t, out, 7);
+    expect(out[6]).toBe(-1);
+    expect(out[1007]).toBe(-1);
+    expect(Array.from(out.subarray(7, 1007))).toEqual(Array.from(t.dataSync()));
+    const binding = (tf.backend() as unknown as { binding?: { tensorDataInto?: unknown } }).binding;
+    // `dtrain setup tensorflow` builds the binding with it (its stamp says so); a prebuilt addon from the download has none.
+    const dir = probeBackends().node.dir;
+    const stamp = dir !== undefined && existsSync(join(dir, 'deps', '.dtrain-setup.json')) ? readFileSync(join(dir, 'deps', '.dtrain-setup.json'), 'utf8') : '';
+    if (stamp.includes('tensorDataInto')) expect(typeof binding?.tensorDataInto).toBe('function');
+    expect(() => readFloat32Into(t, new Float32Array(999))).toThrow(/do not fit/);
+    t.dispose();
   });
 
   it('no aliasing: the buffers written into or read out of the model stay the callers', async () => {

@@ -113,6 +113,8 @@ export interface Verified {
   backend: string;
   tfVersion: string;
   gpu: boolean;
+  /** The binding has dtrain's tensorDataInto (patch.ts), checked on a real tensor. */
+  tensorDataInto: boolean;
 }
 
 const VERIFY_SCRIPT = `
@@ -120,7 +122,17 @@ const req = require('module').createRequire(process.argv[1]);
 const tf = req(process.argv[2]);
 const v = tf.tensor1d([1, 2, 3]).square().dataSync();
 if (v[2] !== 9) throw new Error('1,2,3 squared gave ' + Array.from(v));
-process.stdout.write(JSON.stringify({ backend: tf.getBackend(), tfVersion: String(tf.backend().binding.TF_Version), gpu: tf.backend().isUsingGpuDevice === true }) + '\\n');
+const b = tf.backend();
+let into = false;
+if (typeof b.binding.tensorDataInto === 'function') {
+  const t = tf.tensor1d([1, 2, 3]).square();
+  t.dataSync();
+  const out = new Float32Array(5);
+  b.binding.tensorDataInto(b.tensorMap.get(t.dataId).id, out, 1);
+  if (out[0] !== 0 || out[1] !== 1 || out[3] !== 9 || out[4] !== 0) throw new Error('tensorDataInto gave ' + Array.from(out));
+  into = true;
+}
+process.stdout.write(JSON.stringify({ backend: tf.getBackend(), tfVersion: String(b.binding.TF_Version), gpu: b.isUsingGpuDevice === true, tensorDataInto: into }) + '\\n');
 `;
 
 /** Load the package in a fresh process, as the runtime would, and run one op. */
@@ -132,9 +144,11 @@ export function verifyBinding(pkg: NativePackage): Verified {
   try {
     if (r.status !== 0) throw new Error(tail(r.stderr, 6));
     const parsed: unknown = JSON.parse(line);
-    if (typeof parsed === 'object' && parsed !== null && 'backend' in parsed && 'tfVersion' in parsed && 'gpu' in parsed) {
-      const { backend, tfVersion, gpu } = parsed;
-      if (typeof backend === 'string' && typeof tfVersion === 'string' && typeof gpu === 'boolean') return { backend, tfVersion, gpu };
+    if (typeof parsed === 'object' && parsed !== null && 'backend' in parsed && 'tfVersion' in parsed && 'gpu' in parsed && 'tensorDataInto' in parsed) {
+      const { backend, tfVersion, gpu, tensorDataInto } = parsed;
+      if (typeof backend === 'string' && typeof tfVersion === 'string' && typeof gpu === 'boolean' && typeof tensorDataInto === 'boolean') {
+        return { backend, tfVersion, gpu, tensorDataInto };
+      }
     }
     throw new Error(`unexpected output: ${line}`);
   } catch (err) {

@@ -12,6 +12,7 @@ import { basename, delimiter, join } from 'node:path';
 import { bindingFile, buildAddon, checkBuildTools, checkPlatform, ensurePackage, verifyBinding, type Verified } from './build.js';
 import { SetupError } from '../errors.js';
 import { run, tail } from './exec.js';
+import { patchBinding } from './patch.js';
 import { cacheDir, projectRoot, type NativePackage } from './paths.js';
 import { findPython, pipDownload, stageLibtensorflow, stageWheel, type StagedLibrary } from './sources.js';
 
@@ -39,6 +40,8 @@ export interface SetupResult extends Verified {
 }
 
 const STAMP = '.dtrain-setup.json';
+/** What dtrain adds to the binding it builds (patch.ts); a build from an older dtrain is redone. */
+const BUILD = 'tensorDataInto-1';
 
 interface Stamp {
   key: string;
@@ -49,11 +52,11 @@ interface Stamp {
 function sourceKey(source: SetupSource): string {
   switch (source.kind) {
     case 'wheel':
-      return `wheel:${basename(source.file)}:${statSync(source.file).size}`;
+      return `wheel:${basename(source.file)}:${statSync(source.file).size}|${BUILD}`;
     case 'pip':
-      return `pip:${source.requirement}`;
+      return `pip:${source.requirement}|${BUILD}`;
     case 'libtensorflow':
-      return `libtensorflow:${source.dir}`;
+      return `libtensorflow:${source.dir}|${BUILD}`;
     case 'download':
       return 'download';
   }
@@ -157,6 +160,8 @@ export function setupTensorflow(opts: SetupOptions): SetupResult {
     moveAside(pkgDir);
     if (local && tools !== undefined) {
       renameSync(staging, join(pkgDir, 'deps'));
+      const patch = patchBinding(pkgDir);
+      opts.log(patch.applied ? 'setup: the binding gets tensorDataInto (weights read straight into the runtime\'s buffers)' : `setup: building the stock binding: ${patch.reason ?? ''}`);
       opts.log(`setup: building the ${pkg} addon (node-gyp, ${basename(tools.compiler)})`);
       buildAddon(pkgDir, tools);
     } else {
@@ -166,7 +171,7 @@ export function setupTensorflow(opts: SetupOptions): SetupResult {
     const v = verifyBinding(pkg);
     const source = staged?.source ?? 'download';
     writeFileSync(join(pkgDir, 'deps', STAMP), JSON.stringify({ key, source, tfVersion: v.tfVersion }, null, 2) + '\n');
-    for (const d of ['deps.prev', 'lib.prev', 'build']) rmSync(join(pkgDir, d), { recursive: true, force: true });
+    for (const d of ['deps.prev', 'lib.prev', 'build', 'build-tmp-napi-v8']) rmSync(join(pkgDir, d), { recursive: true, force: true });
     return { ...v, package: pkg, dir: pkgDir, source, changed: true };
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });

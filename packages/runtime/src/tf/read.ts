@@ -5,8 +5,11 @@
  * array (an allocation and a copy), and the caller then copies that array
  * into its own buffer (a second copy). For tensors held by the wasm backend
  * this reads through a view of the heap instead: one copy, no allocation.
- * Every other case (cpu: dataSync already returns the backend's own array;
- * tensorflow; data held by another backend) goes through dataSync.
+ * On tensorflow, a binding built by `dtrain setup tensorflow` has
+ * tensorDataInto, which copies the TensorFlow tensor straight into the
+ * caller's buffer (the stock tensorDataSync allocates a fresh array per
+ * read). Every other case (cpu: dataSync already returns the backend's own
+ * array; a stock tfjs-node; data held by another backend) goes through dataSync.
  *
  * The view is made and dropped inside the call: the heap may move when the
  * wasm memory grows, so no view is ever kept.
@@ -18,6 +21,19 @@ import { ModelError } from '../errors.js';
 interface WasmHeapBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { has(dataId: object): boolean; get(dataId: object): { memoryOffset?: unknown } | undefined };
+}
+
+/** The members of tfjs-node's backend this reads (NodeJSKernelBackend in 4.x, with dtrain's binding). */
+interface NativeBackend {
+  binding: { tensorDataInto: (id: number, out: Float32Array, offset: number) => void };
+  tensorMap: { get(dataId: object): { id: number; values: unknown } | undefined };
+}
+
+function nativeBackend(): NativeBackend | null {
+  if (tf.getBackend() !== 'tensorflow') return null;
+  const b = tf.backend() as unknown as Partial<NativeBackend>;
+  if (typeof b.binding?.tensorDataInto === 'function' && typeof b.tensorMap?.get === 'function') return b as NativeBackend;
+  return null;
 }
 
 function wasmHeapBackend(): WasmHeapBackend | null {
@@ -42,6 +58,15 @@ export function readFloat32Into(t: tf.Tensor, out: Float32Array, offset = 0): vo
   }
   if (t.isDisposed) {
     t.dataSync(); // throws tfjs's own "Tensor is disposed" error
+  }
+  const native = nativeBackend();
+  if (native !== null) {
+    const info = native.tensorMap.get(t.dataId);
+    // Values still on the JS side (written, not yet used by an op) are read by dataSync below without a TensorFlow copy.
+    if (info !== undefined && info.values == null && typeof info.id === 'number' && info.id >= 0) {
+      native.binding.tensorDataInto(info.id, out, offset);
+      return;
+    }
   }
   const backend = wasmHeapBackend();
   if (backend !== null && backend.dataIdMap.has(t.dataId)) {
