@@ -11,12 +11,15 @@ import {
   selectBackend,
   writeParams,
 } from '@dtrain/runtime';
+import { backendsUnderTest, noteNativeSkip } from './helpers/native.js';
+
+noteNativeSkip('params.test.ts');
 
 function ramp(n: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => scale * Math.sin(i + 1));
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
+for (const backend of backendsUnderTest(['cpu', 'wasm']) as ('cpu' | 'wasm' | 'tensorflow')[]) {
   describe(`params on ${backend}`, () => {
     beforeAll(async () => {
       await selectBackend(backend);
