@@ -174,3 +174,37 @@ describe('TensorFlow threads per rank and start-up lines', () => {
     expect(noise.repeated('my own warning')).toBe(false);
   });
 });
+
+describe('the binding patch (tensorDataInto)', () => {
+  const stock = probeBackends().node.dir;
+  it.skipIf(stock === undefined)('adds the function once, to a copy of the 4.22 sources, and refuses sources it does not know', async () => {
+    const { patchBinding } = await import('../src/native/patch.js');
+    const dir = join(tmp, 'tfjs-node-copy');
+    mkdirSync(join(dir, 'binding'), { recursive: true });
+    for (const f of ['tfjs_backend.h', 'tfjs_backend.cc', 'tfjs_binding.cc']) {
+      // From the installed package, with any earlier patch taken out again.
+      const text = readFileSync(join(stock!, 'binding', f), 'utf8');
+      const published = unpatch(text);
+      expect(published, f).not.toContain('dtrain: tensorDataInto');
+      writeFileSync(join(dir, 'binding', f), published);
+    }
+    expect(patchBinding(dir)).toEqual({ applied: true });
+    const once = readFileSync(join(dir, 'binding', 'tfjs_binding.cc'), 'utf8');
+    expect(once.match(/"tensorDataInto"/g)).toHaveLength(1);
+    expect(patchBinding(dir)).toEqual({ applied: true });
+    expect(readFileSync(join(dir, 'binding', 'tfjs_binding.cc'), 'utf8')).toBe(once);
+    writeFileSync(join(dir, 'binding', 'tfjs_backend.h'), '// another version\n');
+    writeFileSync(join(dir, 'binding', 'tfjs_backend.cc'), '// another version\n');
+    writeFileSync(join(dir, 'binding', 'tfjs_binding.cc'), '// another version\n');
+    expect(patchBinding(dir)).toMatchObject({ applied: false, reason: expect.stringMatching(/differ from the tfjs-node 4\.22 ones/) });
+  });
+});
+
+/** The sources as published: every block the patch adds (each starts with its marker) removed. */
+function unpatch(text: string): string {
+  return text
+    .replace(/\/\/ dtrain: tensorDataInto: copy a float32[^\n]*\n[^\n]*\n[^\n]*\n/, '')
+    .replace(/\/\/ dtrain: tensorDataInto\nnapi_value TFJSBackend::CopyTensorDataInto[\s\S]*?\n}\n\n/, '')
+    .replace(/\/\/ dtrain: tensorDataInto\nstatic napi_value TensorDataInto[\s\S]*?\n}\n\n/, '')
+    .replace(/ {6}\{"tensorDataInto"[^\n]*\n[^\n]*\n/, '');
+}

@@ -119,7 +119,9 @@ function runOwnInstall(pkgDir: string): void {
     env: { ...process.env, PATH: [bin, process.env.PATH ?? ''].join(delimiter) },
   });
   if (r.status !== 0 || bindingFile(pkgDir) === undefined) {
-    throw new SetupError('E_SETUP_DOWNLOAD', `the download of libtensorflow failed (${tail(r.stderr || r.stdout, 3)}). Offline? Build from a local TensorFlow instead: --from-pip, --wheel FILE or --libtensorflow DIR (or set TFJS_NODE_BASE_URI to a mirror)`);
+    const out = `${r.stderr}\n${r.stdout}`;
+    const why = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|getaddrinfo)\b[^\n]*/.exec(out)?.[0] ?? tail(out, 1);
+    throw new SetupError('E_SETUP_DOWNLOAD', `the download of libtensorflow failed (${why.trim()}). Offline? Build from a local TensorFlow instead: --from-pip, --wheel FILE or --libtensorflow DIR (or set TFJS_NODE_BASE_URI to a mirror)`);
   }
 }
 

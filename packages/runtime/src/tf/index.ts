@@ -34,3 +34,4 @@ export {
 } from './params.js';
 export { readFloat32Into } from './read.js';
 export { findCudaLibraries, missingCudaLibraries, CUDA_LIBRARIES, type CudaLibrary, type CudaLibHost } from './cuda-libs.js';
+export { ParamWriter } from './param-writer.js';
