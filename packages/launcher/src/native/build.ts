@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { SetupError } from '../errors.js';
-import { run, tail, which } from './exec.js';
+import { run, tail, which } from '../exec.js';
 import { nodeGypScript, nodeHeadersDir, projectRoot, resolveFromRuntime, runtimeDir, TFJS_VERSION, type NativePackage } from './paths.js';
 
 /** The tools a source build needs, found or named as missing (all checked before anything changes). */

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync }
 import { basename, delimiter, join } from 'node:path';
 import { bindingFile, buildAddon, checkBuildTools, checkPlatform, ensurePackage, verifyBinding, type Verified } from './build.js';
 import { SetupError } from '../errors.js';
-import { run, tail } from './exec.js';
+import { run, tail } from '../exec.js';
 import { patchBinding } from './patch.js';
 import { cacheDir, projectRoot, type NativePackage } from './paths.js';
 import { findPython, pipDownload, stageLibtensorflow, stageWheel, type StagedLibrary } from './sources.js';

@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSyn
 import { arch, platform } from 'node:os';
 import { basename, join } from 'node:path';
 import { SetupError } from '../errors.js';
-import { run, tail, which } from './exec.js';
+import { run, tail, which } from '../exec.js';
 import { LIBTENSORFLOW_MARKER } from './paths.js';
 
 export interface StagedLibrary {

@@ -3,9 +3,8 @@
  * and turning a failed command into a NetnsError that quotes its output.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { NetnsError } from '../errors.js';
+import { which } from '../exec.js';
 
 /** Where iproute2 usually lives, searched after PATH (sbin is often missing from it). */
 const SBIN_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
@@ -18,17 +17,7 @@ export interface Tools {
 }
 
 function findTool(name: string, env: NodeJS.ProcessEnv): string | null {
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter((d) => d !== ''), ...SBIN_DIRS];
-  for (const dir of dirs) {
-    const path = join(dir, name);
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not here
-    }
-  }
-  return null;
+  return which(name, env, SBIN_DIRS) ?? null;
 }
 
 /** Why this process cannot build namespaces, or null when it can. */

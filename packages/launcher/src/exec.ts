@@ -1,4 +1,4 @@
-/** Running the external tools of setup: found on PATH, run with their output captured. */
+/** Running external tools (setup's compilers and pip, netns's ip and tc): found on PATH, run with their output captured. */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -11,9 +11,9 @@ export interface ExecResult {
   error?: Error;
 }
 
-/** The full path of `program` on PATH, or undefined. */
-export function which(program: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
+/** The full path of `program` on PATH (then in `extraDirs`), or undefined. */
+export function which(program: string, env: NodeJS.ProcessEnv = process.env, extraDirs: readonly string[] = []): string | undefined {
+  for (const dir of [...(env.PATH ?? '').split(delimiter), ...extraDirs]) {
     if (dir === '') continue;
     const file = join(dir, program);
     try {
