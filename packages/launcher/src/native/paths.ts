@@ -7,7 +7,7 @@
  * native package must register its backend with the same @tensorflow/tfjs
  * the runtime imports.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -61,19 +61,6 @@ export function projectRoot(): string {
   if (tfjs === undefined) throw new Error('@tensorflow/tfjs is not installed beside @dtrain/runtime; run npm install first');
   // <root>/node_modules/@tensorflow/tfjs
   return dirname(dirname(dirname(tfjs)));
-}
-
-/** The version field of a package directory's package.json. */
-export function packageVersion(dir: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    if (typeof parsed === 'object' && parsed !== null && 'version' in parsed && typeof parsed.version === 'string') {
-      return parsed.version;
-    }
-  } catch {
-    // unreadable: treated as absent
-  }
-  return undefined;
 }
 
 /** Where downloaded wheels are kept between runs of setup. */
