@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, TfLocalModel } from '@dtrain/runtime';
-import { StepModel } from '../src/train/step-model.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -10,10 +9,11 @@ beforeAll(async () => {
 const X = tf.tensor2d(Float32Array.from({ length: 64 }, (_, i) => Math.sin(i)), [16, 4]);
 const Y = tf.tensor2d(Float32Array.from({ length: 16 }, (_, i) => i % 2), [16, 1]);
 
-function pair(): { plain: TfLocalModel; step: StepModel; a: tf.LayersModel; b: tf.LayersModel } {
+/** The same adapter used outside steps (every call to the variables) and inside begin()/end() (the step cache). */
+function pair(): { plain: TfLocalModel; step: TfLocalModel; a: tf.LayersModel; b: tf.LayersModel } {
   const a = buildModel('logistic', [4], 1, 3);
   const b = buildModel('logistic', [4], 1, 3);
-  return { plain: new TfLocalModel(a, tf.train.sgd(0.3)), step: new StepModel(b, tf.train.sgd(0.3)), a, b };
+  return { plain: new TfLocalModel(a, tf.train.sgd(0.3)), step: new TfLocalModel(b, tf.train.sgd(0.3)), a, b };
 }
 
 const lossOf = (m: tf.LayersModel) => (): tf.Scalar => tf.losses.sigmoidCrossEntropy(Y, m.predict(X) as tf.Tensor) as tf.Scalar;
@@ -24,7 +24,7 @@ function params(m: TfLocalModel): Float32Array {
   return x;
 }
 
-describe('StepModel (the flat view with no-op round trips removed)', () => {
+describe('TfLocalModel within a step (the flat view with no-op round trips removed)', () => {
   it('ends every step with the same bits as the plain flat path, mixing or not', () => {
     const { plain, step, a, b } = pair();
     const g1 = new Float32Array(plain.size);

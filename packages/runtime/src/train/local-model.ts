@@ -2,18 +2,37 @@
  * A tfjs model (or a list of tf.Variables) plus the user's tfjs optimizer,
  * seen as one flat parameter vector: the LocalModel the algorithms drive.
  * The gradient of a user loss comes back flat in the same order.
+ *
+ * Between begin() and end() (one step of DistributedOptimizer) the round
+ * trips that change nothing are taken out:
+ * - apply(g) with the step's own gradient buffer applies the gradient
+ *   tensors tfjs computed, instead of uploading the flat copy again (the
+ *   same bits: the flat copy was read from those tensors); with
+ *   gradient(..., flat = false) that copy is not even made;
+ * - read() after read() with no change in between copies the cached vector;
+ * - write(x) with exactly the values last read (bit for bit, e.g. after a
+ *   gossip step that is an identity on one rank) is skipped.
+ * Outside a step every call goes to the variables, so changes made by user
+ * code between steps are always seen. Algorithms treat `g` as read-only.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LocalModel } from '../algorithms/types.js';
 import { TrainError } from '../errors.js';
 import { ParamWriter } from '../tf/param-writer.js';
 import { readParams, trainableVariables, type ParamSource } from '../tf/params.js';
+import { readFloat32Into } from '../tf/read.js';
 
 export class TfLocalModel implements LocalModel {
   readonly size: number;
   readonly variables: tf.Variable[];
-  private readonly offsets: number[] = [];
   private readonly writer: ParamWriter;
+  /** The flat parameters as last read or written during this step. */
+  private readonly flat: Float32Array;
+  private flatValid = false;
+  private inStep = false;
+  /** The gradient tensors of this step, and the flat buffer they stand for. */
+  private grads: tf.NamedTensorMap | null = null;
+  private gradBuffer: Float32Array | null = null;
 
   constructor(
     src: ParamSource,
@@ -28,30 +47,66 @@ export class TfLocalModel implements LocalModel {
       if (v.dtype !== 'float32') {
         throw new TrainError('E_TRAIN_MODEL', `variable ${v.name} is ${v.dtype}; only float32 variables can be trained`);
       }
-      this.offsets.push(total);
       total += v.size;
     }
     this.size = total;
     this.writer = new ParamWriter(this.variables);
+    this.flat = new Float32Array(total);
+  }
+
+  /** Start of a step: the cache may be used until end(). */
+  begin(): void {
+    this.inStep = true;
+    this.flatValid = false;
+  }
+
+  /** End of a step: drop the cache and the step's gradient tensors. */
+  end(): void {
+    this.inStep = false;
+    this.flatValid = false;
+    this.gradBuffer = null;
+    if (this.grads !== null) {
+      for (const t of Object.values(this.grads)) t.dispose();
+      this.grads = null;
+    }
   }
 
   read(out: Float32Array): void {
-    readParams(this.variables, out);
+    if (!this.inStep) {
+      readParams(this.variables, out);
+      return;
+    }
+    if (!this.flatValid) {
+      readParams(this.variables, this.flat);
+      this.flatValid = true;
+    }
+    out.set(this.flat);
   }
 
   write(x: Float32Array): void {
     if (x.length !== this.size) {
       throw new TrainError('E_TRAIN_MODEL', `write: parameter vector has ${x.length} floats but the model has ${this.size} trainable parameters`);
     }
+    if (this.inStep && this.flatValid && sameBits(x, this.flat)) return;
     this.writer.write(x);
+    if (this.inStep) {
+      this.flat.set(x);
+      this.flatValid = true;
+    }
   }
 
   apply(direction: Float32Array): void {
+    this.flatValid = false;
+    if (this.grads !== null && direction === this.gradBuffer) {
+      this.optimizer.applyGradients(this.grads);
+      return;
+    }
     const grads: tf.NamedTensorMap = {};
-    this.variables.forEach((v, i) => {
-      const off = this.offsets[i];
+    let off = 0;
+    for (const v of this.variables) {
       grads[v.name] = tf.tensor(direction.slice(off, off + v.size), v.shape, 'float32');
-    });
+      off += v.size;
+    }
     try {
       this.optimizer.applyGradients(grads);
     } finally {
@@ -59,26 +114,47 @@ export class TfLocalModel implements LocalModel {
     }
   }
 
-  /** The loss and its gradient (into `out`, flat) at the current parameters. */
-  gradient(lossFn: () => tf.Scalar, out: Float32Array, _flat = true): number {
+  /**
+   * The loss and its gradient (into `out`, flat) at the current parameters.
+   * Within a step the gradient tensors are kept for apply(); with `flat`
+   * false and every variable's gradient present, `out` is not written
+   * (apply(out) uses the tensors; no copy of the gradient leaves the backend).
+   */
+  gradient(lossFn: () => tf.Scalar, out: Float32Array, flat = true): number {
+    if (this.grads !== null) {
+      throw new TrainError('E_TRAIN_STATE', 'a second gradient in one step; call end() between steps');
+    }
     let res: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
       res = tf.variableGrads(lossFn, this.variables);
     } catch (err) {
       throw new TrainError('E_TRAIN_MODEL', `computing the gradient failed: ${(err as Error).message}; the loss function must return a scalar that depends on the wrapped variables`, { cause: err });
     }
+    const keep = this.inStep && this.variables.every((v) => res.grads[v.name] !== undefined);
     try {
-      this.variables.forEach((v, i) => {
-        const g = res.grads[v.name];
-        const off = this.offsets[i];
-        if (g === undefined) out.fill(0, off, off + v.size);
-        else out.set(g.dataSync() as Float32Array, off);
-      });
-      const loss = res.value.dataSync()[0];
-      return loss;
+      if (flat || !keep) {
+        let off = 0;
+        for (const v of this.variables) {
+          const g = res.grads[v.name];
+          if (g === undefined) out.fill(0, off, off + v.size);
+          else readFloat32Into(g, out, off);
+          off += v.size;
+        }
+      }
+      return res.value.dataSync()[0];
     } finally {
       res.value.dispose();
-      for (const g of Object.values(res.grads)) g.dispose();
+      if (keep) {
+        this.grads = res.grads;
+        this.gradBuffer = out;
+      } else {
+        for (const t of Object.values(res.grads)) t.dispose();
+      }
     }
   }
+}
+
+/** Bitwise equality of two float vectors (NaN payloads and -0 included), by a native byte compare. */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }

@@ -14,7 +14,7 @@ import { TrainError } from '../errors.js';
 import type { ParamSource } from '../tf/params.js';
 import type { TimedGossip } from './gossip.js';
 import { RunTotals, type StepStats } from './metrics.js';
-import { StepModel } from './step-model.js';
+import { TfLocalModel } from './local-model.js';
 
 export interface WrapOptions {
   /** Broadcast rank 0's parameters before the first step (default true). */
@@ -34,7 +34,7 @@ export interface OptimizerSnapshot {
 }
 
 export class DistributedOptimizer {
-  readonly local: StepModel;
+  readonly local: TfLocalModel;
   /** Totals of the steps taken by this process (for summary.json). */
   readonly totals = new RunTotals();
   /** performance.now() at the first step of this process, if any. */
@@ -51,7 +51,7 @@ export class DistributedOptimizer {
     private readonly bytesSent: () => number,
     options: WrapOptions = {},
   ) {
-    this.local = new StepModel(src, optimizer);
+    this.local = new TfLocalModel(src, optimizer);
     this.grad = new Float32Array(this.local.size);
     this.synced = options.syncInitial === false;
   }
