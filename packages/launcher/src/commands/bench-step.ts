@@ -149,8 +149,8 @@ export function registerBenchStep(bench: Command): void {
     .option('--hidden <widths>', 'MLP hidden layer widths, e.g. 2048,1024 (default 128)')
     .option('--batch <n>', 'samples per step', '4')
     .requiredOption('--nodes <n>', 'number of ranks (processes on this machine)')
-    .option('--steps <k>', 'steps per loop and round', '20')
-    .option('--rounds <r>', 'rounds of alternating loops', '5')
+    .option('--steps <k>', 'steps per loop and round', '10')
+    .option('--rounds <r>', 'rounds of alternating loops (fewer get noisy under load)', '15')
     .option('--timeout <seconds>', 'how long a rank waits for a peer before failing', '120')
     .option('--json', 'print one JSON object')
     .action(stepAction);
