@@ -18,4 +18,5 @@ export {
   type AlgorithmOptions,
 } from './algorithms/index.js';
 export { PARENT_PID_VAR } from './train/parent-watch.js';
+export { SECURE_MODES, DEFAULT_SECURE, type SecureMode } from './transport/secure.js';
 export { workerScriptPath } from './bin/paths.js';

@@ -25,7 +25,9 @@ import { connectZmqTransport } from '../transport/connect.js';
 import { createMemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/types.js';
 import type { Logger } from 'pino';
-import { BackendError } from '../errors.js';
+import { BackendError, WorkerEnvError } from '../errors.js';
+import { DEFAULT_SECURE, SECURE_MODES, type SecureMode } from '../transport/secure.js';
+import { DEFAULT_CHUNK_FLOATS, FRAME_SLACK_FLOATS } from '../comm/constants.js';
 import { DEFAULT_TOPOLOGY } from './constants.js';
 import { createLogger } from './metrics.js';
 import { readParentPid, watchProcess, type ProcessWatch } from './parent-watch.js';
@@ -43,6 +45,8 @@ export interface InitOptions extends AlgorithmOptions {
   timeoutMs?: number;
   /** 'tcp' (default) or 'ipc' (every rank on this host). */
   protocol?: 'tcp' | 'ipc';
+  /** Channel protection: 'mac' (default) or 'curve'; DTRAIN_SECURE (`--secure`) overrides it. */
+  secure?: SecureMode;
   /** A pino logger; default: NDJSON on stdout with the rank in every line. */
   logger?: Logger;
   /** The environment to read (default process.env). */
@@ -88,6 +92,15 @@ function algorithmOptions(name: string, script: AlgorithmOptions, fromEnv: Algor
   return { ...kept, ...fromEnv };
 }
 
+function secureMode(fromEnv: string | undefined, fromScript: SecureMode | undefined): SecureMode {
+  const mode = fromEnv ?? fromScript ?? DEFAULT_SECURE;
+  if (!(SECURE_MODES as readonly string[]).includes(mode)) {
+    const where = fromEnv !== undefined ? `DTRAIN_SECURE=${JSON.stringify(mode)}` : `init({ secure: ${JSON.stringify(mode)} })`;
+    throw new WorkerEnvError('DTRAIN_SECURE', `${where} is not a protection mode; use one of ${SECURE_MODES.join(', ')} (\`dtrain launch --secure\`)`);
+  }
+  return mode as SecureMode;
+}
+
 export async function init(options: InitOptions = {}): Promise<Session> {
   const env = options.env ?? process.env;
   const we = workerEnv(env);
@@ -100,6 +113,7 @@ export async function init(options: InitOptions = {}): Promise<Session> {
   const seed = run.seed ?? options.seed ?? 0;
   const out = run.out ?? options.out;
   const timeoutMs = run.timeoutMs ?? options.timeoutMs;
+  const secure = secureMode(run.secure, options.secure);
   const algOptions = algorithmOptions(
     algorithm,
     { rounds: options.rounds, globalAvgPeriod: options.globalAvgPeriod, momentum: options.momentum, overlap: options.overlap },
@@ -132,14 +146,19 @@ export async function init(options: InitOptions = {}): Promise<Session> {
         iface: run.iface,
         protocol: options.protocol,
         timeoutMs,
+        secure,
+        // What the session's communicator sends at most (chunks): ZeroMQ refuses larger parts unread.
+        maxElements: DEFAULT_CHUNK_FLOATS + FRAME_SLACK_FLOATS,
+        onDrop: (reason, count) =>
+          logger.warn({ kind: 'drop', reason, count }, `dropped ${count} frame(s) so far as ${reason} (see summary.json for the totals)`),
       });
       transport = watch === undefined ? connected : watch.attach(connected);
     }
     const startup = await runStartupChecks(transport, schedule, verified);
-    const session = new Session({ transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions });
+    const session = new Session({ transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions, secure: multi ? secure : undefined });
     logger.info(
       {
-        kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed,
+        kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed, secure,
         overlap: session.algorithmOptions.overlap === true,
         checkedIterations: startup.iterations, checkedPeers: startup.peers.length,
         verifySeconds: startup.verifySeconds, checkSeconds: startup.checkSeconds,

@@ -11,6 +11,7 @@ import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
 import { validateAlgorithm, type AlgorithmSpec } from '../algorithms/registry.js';
 import type { AlgorithmOptions, ResolvedAlgorithmOptions } from '../algorithms/types.js';
 import { Communicator, type CommunicatorOptions } from '../comm/communicator.js';
+import { FRAME_SLACK_FLOATS } from '../comm/constants.js';
 import type { Dataset } from '../data/dataset.js';
 import { TrainError } from '../errors.js';
 import { paramCount, type ParamSource } from '../tf/params.js';
@@ -42,7 +43,10 @@ export interface SessionOptions {
   /** A pino logger (default: silent). */
   logger?: Logger;
   communicator?: CommunicatorOptions;
+  /** Channel protection the transport runs with, recorded in summary.json. */
+  secure?: string;
 }
+
 
 /** What `evaluate` needs beyond the optimizer. */
 export interface EvaluateOptions {
@@ -66,6 +70,7 @@ export class Session {
   readonly backend: string;
   readonly logger: Logger;
   readonly transport: Transport;
+  readonly secure: string | undefined;
   private wrapped: DistributedOptimizer | undefined;
   private closed = false;
 
@@ -86,6 +91,7 @@ export class Session {
     this.out = options.out;
     this.backend = options.backend ?? 'unknown';
     this.logger = options.logger ?? silentLogger();
+    this.secure = options.secure;
   }
 
   get algorithm(): string {
@@ -100,7 +106,14 @@ export class Session {
     if (this.wrapped !== undefined) {
       throw new TrainError('E_TRAIN_STATE', 'this session already wraps a model; use one session per model');
     }
-    const algorithm = this.spec.create({ size: paramCount(model), options: this.algorithmOptions });
+    const size = paramCount(model);
+    const algorithm = this.spec.create({ size, options: this.algorithmOptions });
+    // Now the largest legitimate frame is known: nothing bigger is buffered from the wire.
+    const limit = Math.min((this.spec.frameScale ?? 1) * size, this.comm.chunkFloats) + FRAME_SLACK_FLOATS;
+    this.transport.limitFrames(limit).then(
+      () => this.logger.debug({ kind: 'frame-limit', floats: limit }, `frames above ${limit} floats are refused`),
+      (error: unknown) => this.logger.warn({ kind: 'frame-limit', floats: limit, error: String(error) }, 'could not lower the frame limit'),
+    );
     const gossip = new TimedGossip(this.comm, this.schedule, this.algorithmOptions.rounds);
     const opt = new DistributedOptimizer(model, optimizer, algorithm, gossip, () => this.transport.stats().bytesSent, options);
     this.wrapped = opt;
@@ -146,6 +159,7 @@ export class Session {
       opt,
       this.summaryBase(),
       end,
+      this.transport.stats(),
       { ...options.extra },
     );
     if (this.rank === 0 && this.out !== undefined) {
@@ -166,6 +180,7 @@ export class Session {
       overlap: this.algorithmOptions.overlap === true,
       backend: this.backend,
       seed: this.seed,
+      ...(this.secure !== undefined ? { secure: this.secure } : {}),
     };
     if (this.spec.options.includes('globalAvgPeriod')) base.globalAvgPeriod = this.algorithmOptions.globalAvgPeriod;
     return base;

@@ -6,6 +6,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Communicator } from '../comm/communicator.js';
+import { DROP_REASONS, type DropReason, type TransportStats } from '../transport/types.js';
 import type { DistributedOptimizer } from './optimizer.js';
 
 export interface RankSummary {
@@ -16,6 +17,10 @@ export interface RankSummary {
   bytesSent: number;
   localAccuracy: number | null;
   finalLoss: number | null;
+  /** Frames this rank dropped, by reason (forged, replayed, oversized, ...). */
+  dropped: Record<DropReason, number>;
+  /** Frames this rank sent again (their answer was late or lost). */
+  framesResent: number;
 }
 
 export interface RunSummary {
@@ -52,6 +57,8 @@ export interface RunSummary {
   finalLocalAccuracy: number | null;
   /** (1/n) sum_i ||x_i - xbar||^2 at the end. */
   consensusDistance: number;
+  /** Frames dropped by all ranks together, by reason; any non-zero count outside stale-iteration deserves a look at the logs. */
+  dropped: Record<DropReason, number>;
   ranks: RankSummary[];
   /** Anything the caller adds (e.g. batchSize, learningRate). */
   [extra: string]: unknown;
@@ -68,7 +75,12 @@ export interface SummaryBase {
   overlap: boolean;
   backend: string;
   seed: number;
+  /** 'mac' or 'curve' (multi-process runs). */
+  secure?: string;
 }
+
+/** Where the drop counts start in each rank's gathered row (after the resent count at 8). */
+const DROPS_AT = 9;
 
 const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
@@ -83,13 +95,18 @@ export async function gatherSummary(
   opt: DistributedOptimizer,
   base: SummaryBase,
   end: { localAccuracy: number | null; averageAccuracy: number | null; consensusDistance: number },
+  transport: Pick<TransportStats, 'dropped' | 'framesResent'>,
   extra: Record<string, unknown> = {},
 ): Promise<RunSummary> {
   const t = opt.totals;
   const wall = opt.startedAt === undefined ? 0 : (performance.now() - opt.startedAt) / 1000;
   const mine = [opt.iteration, wall, t.mean(t.seconds), t.mean(t.commSeconds), t.mean(t.computeSeconds), t.bytesSent, t.recentLoss(), end.localAccuracy ?? Number.NaN];
+  // Counts gathered before this summary's own frames: the allgather's drops (if any) show in the logs.
+  mine.push(transport.framesResent, ...DROP_REASONS.map((r) => transport.dropped[r]));
   const all = await comm.allgather(mine, { iteration: opt.iteration });
   const col = (i: number): number[] => all.map((r) => r[i]);
+  const drops = (r: ArrayLike<number>): Record<DropReason, number> =>
+    Object.fromEntries(DROP_REASONS.map((reason, i) => [reason, r[DROPS_AT + i]])) as Record<DropReason, number>;
   return {
     ...base,
     nodes: comm.size,
@@ -103,6 +120,7 @@ export async function gatherSummary(
     finalLocalAccuracy: orNull(mean(col(7))),
     consensusDistance: end.consensusDistance,
     ...extra,
+    dropped: Object.fromEntries(DROP_REASONS.map((reason, i) => [reason, col(DROPS_AT + i).reduce((a, b) => a + b, 0)])) as Record<DropReason, number>,
     ranks: all.map((r, rank) => ({
       rank,
       steps: r[0],
@@ -111,6 +129,8 @@ export async function gatherSummary(
       bytesSent: r[5],
       localAccuracy: orNull(r[7]),
       finalLoss: orNull(r[6]),
+      dropped: drops(r),
+      framesResent: r[8],
     })),
   };
 }

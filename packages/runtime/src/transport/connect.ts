@@ -51,7 +51,11 @@ export interface ZmqConnectOptions {
    * keys derived from the secret (see the runtime README for the cost).
    */
   secure?: SecureMode;
-  /** Largest body, in float32 elements (default 2^28); limitFrames() lowers it once the model is known. */
+  /**
+   * Largest body, in float32 elements (default 2^28; init() gives the
+   * communicator's chunk). ZeroMQ refuses any larger part before buffering
+   * it; limitFrames() lowers the check further once the model is known.
+   */
   maxElements?: number;
   /** Unacknowledged bytes in flight to one peer before send() waits (default 256 MiB). */
   maxInflightBytes?: number;
@@ -138,12 +142,6 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
       copy: options.sendMode === 'copy',
       curve,
       onDrop: options.onDrop,
-      rebind: async (bytes) => {
-        await router.unbind(address);
-        router.maxMessageSize = bytes;
-        await router.bind(address);
-        if (ipcPath !== undefined) chmodSync(ipcPath, 0o600);
-      },
       cleanup,
     });
     if (refusedEarly > 0) transport.inbox.drop('refused', refusedEarly);

@@ -54,6 +54,7 @@ export class PendingFrames {
       if (!this.entries.has(key)) return;
       e.wait *= 2;
       this.o.resend(e.parts);
+      this.sent(key);
     }, e.wait);
   }
 

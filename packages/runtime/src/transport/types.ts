@@ -124,7 +124,9 @@ export interface Transport {
   finish(iter: number): void;
   /**
    * From now on refuse bodies above `maxElements` floats, sent or received
-   * (the model's frame, once known); never raises the limit.
+   * (the model's frame, once known), before their MAC is computed; never
+   * raises the limit. (What ZeroMQ buffers per part is bounded when the
+   * transport opens: ZmqConnectOptions.maxElements.)
    */
   limitFrames(maxElements: number): Promise<void>;
   /**

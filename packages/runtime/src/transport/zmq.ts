@@ -34,8 +34,6 @@ export interface ZmqTransportInit {
   copy: boolean;
   curve: CurveKeys | undefined;
   onDrop: ((reason: DropReason, count: number) => void) | undefined;
-  /** Binds the ROUTER again with a part-size limit of `bytes` (ZeroMQ reads the limit at bind time). */
-  rebind(bytes: number): Promise<void>;
   /** Runs last in close(): rendezvous socket, ipc file, ZAP domain. */
   cleanup(): Promise<void>;
 }
@@ -95,15 +93,14 @@ export class ZmqTransport implements Transport {
   }
 
   /**
-   * Frames above `maxElements` are refused from now on: by the decoder, and
-   * by ZeroMQ before it buffers a larger part (the ROUTER is bound again
-   * with that limit; peers reconnect and resend what was in flight).
+   * Bodies above `maxElements` are refused from now on, sent or received,
+   * before their MAC is read. ZeroMQ's own per-part limit stays the one the
+   * ROUTER was bound with (it reads it at bind time; binding again to lower
+   * it drops every connection and can trip a libzmq assertion).
    */
   async limitFrames(maxElements: number): Promise<void> {
     checkFrameLimit(maxElements);
-    if (this.closed || maxElements >= this.init.ctx.maxElements) return;
-    this.init.ctx.maxElements = maxElements;
-    await this.init.rebind(partLimit(maxElements));
+    if (maxElements < this.init.ctx.maxElements) this.init.ctx.maxElements = maxElements;
   }
 
   async checkPeers(peers: readonly number[], options: CheckOptions = {}): Promise<void> {
@@ -243,9 +240,9 @@ export class ZmqTransport implements Transport {
   }
 }
 
-/** ZeroMQ's per-part limit for bodies of up to `maxElements` floats (never below 64 KiB: headers, small collectives). */
+/** ZeroMQ's per-part limit for bodies of up to `maxElements` floats (never below 64 KiB: headers, small collectives; +256: CURVE's framing). */
 export function partLimit(maxElements: number): number {
-  return Math.max(maxElements * 4, 64 * 1024);
+  return Math.max(maxElements * 4, 64 * 1024) + 256;
 }
 
 /** Resolves when `work` settles or at `deadline`, whichever comes first. */
