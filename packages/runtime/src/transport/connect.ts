@@ -43,6 +43,10 @@ export interface ZmqConnectOptions {
   iface?: string;
   /** tcp (default, across hosts) or ipc (all ranks on this host). */
   protocol?: 'tcp' | 'ipc';
+  /** tcp: the port to bind the data ROUTER on (default: any free one), e.g. one a firewall opens. */
+  port?: number;
+  /** The endpoint peers should dial instead of the bound one (NAT, port forwarding, a proxy), e.g. tcp://10.0.0.5:4000. */
+  advertise?: string;
   /** Default deadline of every wait, in ms (default 30 s); also bounds the rendezvous. */
   timeoutMs?: number;
   /**
@@ -112,9 +116,10 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
     } else {
       const ip = await chooseLocalAddress(rendezvous.host, options.iface);
       router.ipv6 = ip.includes(':');
-      await router.bind(tcpEndpoint(ip, '*'));
+      await router.bind(tcpEndpoint(ip, options.port ?? '*'));
       address = router.lastEndpoint ?? '';
     }
+    if (options.advertise !== undefined) address = options.advertise;
     const common = { job: jobId, secret, size, timeoutMs, inst, curve };
     let table: JobTable;
     if (size === 1) table = { addresses: [address], instances: [inst] };
@@ -167,6 +172,12 @@ function checkOptions(o: ZmqConnectOptions): void {
   }
   if (o.secure !== undefined && !(SECURE_MODES as readonly string[]).includes(o.secure)) {
     throw new TransportError('E_TRANSPORT_ARGUMENT', `secure must be one of ${SECURE_MODES.join(', ')}; got '${String(o.secure)}'`);
+  }
+  if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 1 || o.port > 65_535)) {
+    throw new TransportError('E_TRANSPORT_ARGUMENT', `port must be an integer in 1..65535; got ${String(o.port)}`);
+  }
+  if (o.advertise !== undefined && !/^(tcp|ipc):\/\/\S{1,290}$/.test(o.advertise)) {
+    throw new TransportError('E_TRANSPORT_ARGUMENT', `advertise must be an endpoint like tcp://10.0.0.5:4000; got '${String(o.advertise)}'`);
   }
   if (o.timeoutMs !== undefined) checkTimeout(o.timeoutMs);
   if (o.maxElements !== undefined) checkFrameLimit(o.maxElements);
