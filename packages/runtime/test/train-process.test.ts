@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkpointDir, listCheckpoints, workerEnvToVars } from '@dtrain/runtime';
+import { checkpointDir, DROP_REASONS, listCheckpoints, workerEnvToVars } from '@dtrain/runtime';
 
 const WORKER = fileURLToPath(new URL('./fixtures/train-worker.mjs', import.meta.url));
 const NODES = 3;
@@ -104,6 +104,10 @@ describe('training over ZeroMQ between real processes', () => {
     expect(summary).toMatchObject({ algorithm: 'dsgd', topology: 'onepeer-exp', nodes: NODES, steps: 60, backend: 'cpu' });
     expect(summary.finalAccuracy as number).toBeGreaterThan(0.75);
     expect(summary.meanCommSeconds as number).toBeGreaterThan(0);
+    // The channel's protection and what it dropped are on record.
+    expect(summary.secure).toBe('mac');
+    expect(Object.keys(summary.dropped as Record<string, number>)).toEqual([...DROP_REASONS]);
+    expect((summary.dropped as Record<string, number>)['bad-mac']).toBe(0);
   });
 
   it('a job killed after its step-30 checkpoint resumes to the same final models as the uninterrupted run', async () => {
