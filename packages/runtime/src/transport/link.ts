@@ -52,8 +52,10 @@ export class Link {
   constructor(private readonly o: LinkOptions) {
     this.dealer = new Dealer({
       linger: CLOSE_LINGER_MS,
-      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-      heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
+      // No ZMTP heartbeats over ipc: a dead process's socket closes at once, and libzmq 4.3.5
+      // aborts (`!_io_error`, stream_engine_base.cpp) when a heartbeat fires on an ipc
+      // connection whose peer hung up while its input was stopped (see the runtime README).
+      ...(o.address.startsWith('ipc://') ? {} : { heartbeatInterval: HEARTBEAT_INTERVAL_MS, heartbeatTimeout: HEARTBEAT_TIMEOUT_MS }),
       maxMessageSize: MAX_REPLY_PART_BYTES,
       ipv6: o.address.startsWith('tcp://['),
     });
@@ -128,6 +130,10 @@ export class Link {
     this.closed = true;
     clearTimeout(this.grace);
     this.pending.failAll(() => closedError(this.o.rank));
+    // Everything owed was drained and the 'bye' given its time: end the connection now, not after a
+    // linger during which a tcp heartbeat could fire on an engine whose peer already hung up (the
+    // same libzmq abort as over ipc).
+    this.dealer.linger = 0;
     this.dealer.close();
   }
 
