@@ -127,7 +127,8 @@ export class RendezvousServer {
     throw new RendezvousError(
       'E_RENDEZVOUS_TIMEOUT',
       `rank 0: ranks ${missing.join(', ')} of ${this.o.size} did not join within ${this.o.timeoutMs} ms ` +
-        `(${this.refused} attempt(s) refused); check that they started with the same DTRAIN_RENDEZVOUS, job id and secret`,
+        `(${this.refused} attempt(s) refused); check that they started with the same DTRAIN_RENDEZVOUS, job id, secret ` +
+        `and --secure mode (DTRAIN_SECURE: a rank in the other mode cannot even reach rank 0)`,
     );
   }
 
@@ -225,7 +226,7 @@ export async function joinRendezvous(
     throw new RendezvousError(
       'E_RENDEZVOUS_TIMEOUT',
       `rank ${o.rank}: no address table from rank 0 at ${o.endpoint} within ${o.timeoutMs} ms; check DTRAIN_RENDEZVOUS, ` +
-        `that rank 0 runs and that all ${o.size} ranks started`,
+        `that rank 0 runs, that all ${o.size} ranks started, and that every rank has the same secret and --secure mode (DTRAIN_SECURE)`,
     );
   } finally {
     dealer.close();
