@@ -110,6 +110,16 @@ describe('training over ZeroMQ between real processes', () => {
     expect((summary.dropped as Record<string, number>)['bad-mac']).toBe(0);
   });
 
+  it('under DTRAIN_SECURE=curve the same job ends with bit-identical models, and says so in summary.json', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'dtrain-proc-'));
+    dirs.push(out);
+    const job = await launch(out, { DTRAIN_SECURE: 'curve' });
+    expect(await job.exits, job.stderr.join('\n')).toEqual([0, 0, 0]);
+    expect(records(job.stdout[0]).find((l) => l.kind === 'init')).toMatchObject({ secure: 'curve' });
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ secure: 'curve' });
+    for (let r = 0; r < NODES; r++) expect(params(out, r)).toEqual(params(whole, r));
+  });
+
   it('a job killed after its step-30 checkpoint resumes to the same final models as the uninterrupted run', async () => {
     const out = mkdtempSync(join(tmpdir(), 'dtrain-proc-'));
     dirs.push(out);
