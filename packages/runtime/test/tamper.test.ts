@@ -132,4 +132,32 @@ describe('an attacker on the path, without the secret', () => {
     expect(mine.framesReceived).toBe(ITERATIONS + 2);
     expect(await worker.exited).toBe(0);
   });
+
+  it('a proxy that sets every body to NaN stops the job with a timeout, never with a NaN result', async () => {
+    const [port, dataPort] = [await freePort(), await freePort()];
+    const nan = (direction: Direction, parts: Buffer[]): Buffer[][] => {
+      const h = headerOf(parts);
+      if (direction !== 'toServer' || h?.kind !== 'data') return [parts];
+      const body = Buffer.from(new Float32Array(parts[2]!.length / 4).fill(Number.NaN).buffer);
+      return [[parts[0]!, parts[1]!, body]]; // header and tag untouched, as in the attack on the old format
+    };
+    proxy = await startProxy(() => dataPort, { tamper: nan });
+    const connect = { size: 2, rendezvous: `127.0.0.1:${port}`, jobId: `nan-${port}`, timeoutMs: 3_000, retransmitMs: 300 };
+    worker = startFixture(
+      'transport-worker.mjs',
+      { mode: 'echo', connect: { ...connect, rank: 1, port: dataPort, advertise: `tcp://127.0.0.1:${proxy.port}` } },
+      { DTRAIN_SECRET: secret },
+    );
+    t0 = await connectZmqTransport({ ...connect, rank: 0, secret });
+    await worker.next('ready');
+    await expect(t0.send(1, 0, 0, Float32Array.from({ length: LENGTH }, (_, i) => i))).rejects.toMatchObject({ code: 'E_PEER_TIMEOUT', peer: 1 });
+    const failed = (await worker.next('failed')) as { code: string; stats: Stats };
+    expect(failed.code).toBe('E_PEER_TIMEOUT');
+    expect(failed.stats.framesReceived).toBe(0); // no NaN body was ever handed to the worker
+    // The first copy and every retransmit that arrived before the worker gave up failed the MAC.
+    expect(t0.stats().framesResent).toBeGreaterThanOrEqual(1);
+    expect(failed.stats.dropped['bad-mac']).toBeGreaterThanOrEqual(1);
+    expect(failed.stats.dropped['bad-mac']).toBeLessThanOrEqual(1 + t0.stats().framesResent);
+    expect(await worker.exited).toBe(1);
+  });
 });
