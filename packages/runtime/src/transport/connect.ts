@@ -45,7 +45,11 @@ export interface ZmqConnectOptions {
   protocol?: 'tcp' | 'ipc';
   /** tcp: the port to bind the data ROUTER on (default: any free one), e.g. one a firewall opens. */
   port?: number;
-  /** The endpoint peers should dial instead of the bound one (NAT, port forwarding, a proxy), e.g. tcp://10.0.0.5:4000. */
+  /**
+   * The endpoint peers should dial instead of the bound one (NAT, port forwarding, a proxy),
+   * e.g. tcp://10.0.0.5:4000. Peers admit connections only from the hosts in the address
+   * table, so this rank's own connections must then arrive from the advertised host.
+   */
   advertise?: string;
   /** Default deadline of every wait, in ms (default 30 s); also bounds the rendezvous. */
   timeoutMs?: number;
@@ -147,6 +151,7 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
       copy: options.sendMode === 'copy',
       curve,
       onDrop: options.onDrop,
+      sourceIp: options.advertise === undefined && /^\d+\.\d+\.\d+\.\d+$/.test(hostOf(address)) ? hostOf(address) : undefined,
       cleanup,
     });
     if (refusedEarly > 0) transport.inbox.drop('refused', refusedEarly);

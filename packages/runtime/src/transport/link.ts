@@ -22,6 +22,8 @@ export interface LinkOptions {
   rank: number;
   peer: number;
   address: string;
+  /** IPv4 address to connect from (this rank's published one), when it is local. */
+  sourceIp: string | undefined;
   codec: FrameCodec;
   ctx: DecodeContext;
   timeoutMs: number;
@@ -74,7 +76,9 @@ export class Link {
     });
     this.dealer.events.on('disconnect', () => this.onDisconnect());
     this.dealer.events.on('connect', () => this.onConnect());
-    this.dealer.connect(o.address);
+    // From the address this rank published, so the peer's admission check (zap.ts) finds it in the table.
+    const v4 = /^tcp:\/\/(\d+\.\d+\.\d+\.\d+:\d+)$/.exec(o.address);
+    this.dealer.connect(o.sourceIp !== undefined && v4 !== null ? `tcp://${o.sourceIp}:0;${v4[1]}` : o.address);
     void this.receiveLoop();
   }
 

@@ -34,6 +34,8 @@ export interface ZmqTransportInit {
   copy: boolean;
   curve: CurveKeys | undefined;
   onDrop: ((reason: DropReason, count: number) => void) | undefined;
+  /** IPv4 address the ROUTER is bound on and published (not with `advertise`): links connect from it. */
+  sourceIp: string | undefined;
   /** Runs last in close(): rendezvous socket, ipc file, ZAP domain. */
   cleanup(): Promise<void>;
 }
@@ -162,6 +164,7 @@ export class ZmqTransport implements Transport {
         rank: this.rank,
         peer,
         address: this.address(peer),
+        sourceIp: this.init.sourceIp,
         codec: this.init.codec,
         ctx: this.init.ctx,
         timeoutMs: this.timeoutMs,
