@@ -25,8 +25,8 @@ import { connectZmqTransport } from '../transport/connect.js';
 import { createMemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/types.js';
 import type { Logger } from 'pino';
-import { BackendError, WorkerEnvError } from '../errors.js';
-import { DEFAULT_SECURE, SECURE_MODES, type SecureMode } from '../transport/secure.js';
+import { BackendError } from '../errors.js';
+import { resolveSecureMode, type SecureMode } from '../transport/secure.js';
 import { DEFAULT_CHUNK_FLOATS, FRAME_SLACK_FLOATS } from '../comm/constants.js';
 import { DEFAULT_TOPOLOGY } from './constants.js';
 import { createLogger } from './metrics.js';
@@ -92,15 +92,6 @@ function algorithmOptions(name: string, script: AlgorithmOptions, fromEnv: Algor
   return { ...kept, ...fromEnv };
 }
 
-function secureMode(fromEnv: string | undefined, fromScript: SecureMode | undefined): SecureMode {
-  const mode = fromEnv ?? fromScript ?? DEFAULT_SECURE;
-  if (!(SECURE_MODES as readonly string[]).includes(mode)) {
-    const where = fromEnv !== undefined ? `DTRAIN_SECURE=${JSON.stringify(mode)}` : `init({ secure: ${JSON.stringify(mode)} })`;
-    throw new WorkerEnvError('DTRAIN_SECURE', `${where} is not a protection mode; use one of ${SECURE_MODES.join(', ')} (\`dtrain launch --secure\`)`);
-  }
-  return mode as SecureMode;
-}
-
 export async function init(options: InitOptions = {}): Promise<Session> {
   const env = options.env ?? process.env;
   const we = workerEnv(env);
@@ -113,7 +104,7 @@ export async function init(options: InitOptions = {}): Promise<Session> {
   const seed = run.seed ?? options.seed ?? 0;
   const out = run.out ?? options.out;
   const timeoutMs = run.timeoutMs ?? options.timeoutMs;
-  const secure = secureMode(run.secure, options.secure);
+  const secure = resolveSecureMode(run.secure, options.secure);
   const algOptions = algorithmOptions(
     algorithm,
     { rounds: options.rounds, globalAvgPeriod: options.globalAvgPeriod, momentum: options.momentum, overlap: options.overlap },
