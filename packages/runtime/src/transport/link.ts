@@ -134,10 +134,8 @@ export class Link {
     this.closed = true;
     clearTimeout(this.grace);
     this.pending.failAll(() => closedError(this.o.rank));
-    // Everything owed was drained and the 'bye' given its time: end the connection now, not after a
-    // linger during which a tcp heartbeat could fire on an engine whose peer already hung up (the
-    // same libzmq abort as over ipc).
-    this.dealer.linger = 0;
+    // The short linger (CLOSE_LINGER_MS) lets the queued 'bye' reach the peer: without it the peer
+    // learns of the close only when the connection's grace runs out, after some other rank's news.
     this.dealer.close();
   }
 
