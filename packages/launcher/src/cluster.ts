@@ -3,7 +3,7 @@
  * the image (paths are container paths under /app), resolved from options.
  */
 import { join } from 'node:path';
-import type { RunOptions } from '@dtrain/runtime/contract';
+import { DEFAULT_SECURE, type RunOptions } from '@dtrain/runtime/contract';
 import { EXAMPLE_ENTRIES } from './constants.js';
 import { UsageError } from './errors.js';
 import { parseGpuList } from './gpus.js';
@@ -22,6 +22,7 @@ export interface ClusterOptionsRaw {
   topology: string;
   globalAvgPeriod?: string;
   overlap?: boolean;
+  secure?: string;
   backend?: string;
   seed: string;
   port: string;
@@ -98,6 +99,7 @@ export function resolveCluster(script: string | undefined, scriptArgs: string[],
       ...(raw.iface !== undefined ? { iface: raw.iface } : {}),
       ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
       ...(raw.overlap === true ? { overlap: true } : {}),
+      secure: raw.secure ?? DEFAULT_SECURE,
     },
   };
 }

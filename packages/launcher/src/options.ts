@@ -9,6 +9,7 @@ import {
   DEFAULT_TOPOLOGY,
 } from './constants.js';
 import { UsageError } from './errors.js';
+import { DEFAULT_SECURE, SECURE_MODES } from '@dtrain/runtime/contract';
 
 /** What commander hands over: strings, as typed by the user. */
 export interface LaunchOptionsRaw {
@@ -19,6 +20,8 @@ export interface LaunchOptionsRaw {
   globalAvgPeriod?: string;
   /** --overlap: dsgd / pga overlap the neighbour exchange with the gradient. */
   overlap?: boolean;
+  /** --secure mac|curve (default mac). */
+  secure?: string;
   backend?: string;
   seed: string;
   out?: string;
@@ -54,7 +57,12 @@ export function addRunOptions(cmd: Command): Command {
     .option('--timeout <seconds>', 'receive and rendezvous timeout in the workers', String(DEFAULT_TIMEOUT_S))
     .option('--iface <name>', 'network interface the workers bind (default: all)')
     .option('--example <name>', 'run examples/<name>/train.mjs instead of a script path')
-    .option('--job-id <id>', 'job id shared by every rank (default: random)');
+    .option('--job-id <id>', 'job id shared by every rank (default: random)')
+    .addOption(
+      new Option('--secure <mode>', 'mac: every frame MACed (header and body), in the clear; curve: also encrypted with CURVE, rendezvous included (slower)')
+        .choices([...SECURE_MODES])
+        .default(DEFAULT_SECURE),
+    );
 }
 
 export function addLaunchOptions(cmd: Command): Command {

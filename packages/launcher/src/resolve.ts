@@ -4,6 +4,7 @@
  * script). The outside world comes in through ResolveIO, so tests pass fakes.
  */
 import { join, resolve as resolvePath } from 'node:path';
+import { DEFAULT_SECURE } from '@dtrain/runtime/contract';
 import { EXAMPLE_ENTRIES } from './constants.js';
 import { UsageError } from './errors.js';
 import { parseGpuList } from './gpus.js';
@@ -237,6 +238,7 @@ export function resolveLaunch(
     ...(raw.iface !== undefined ? { iface: raw.iface } : {}),
     ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
     ...(raw.overlap === true ? { overlap: true } : {}),
+    secure: raw.secure ?? DEFAULT_SECURE,
   };
   const config: LaunchConfig = {
     script: path,

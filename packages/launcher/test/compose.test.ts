@@ -119,6 +119,24 @@ describe('compose', () => {
   });
 });
 
+describe('--secure', () => {
+  const envOf = (c: ClusterConfig): Record<string, string>[] => {
+    const file = toYaml(composeFile(c));
+    const services = (parseBack(file) as { services: Record<string, { environment: Record<string, string> }> }).services;
+    return Object.values(services).map((s) => s.environment);
+  };
+
+  it('reaches every compose service and k8s pod as DTRAIN_SECURE (default mac)', () => {
+    expect(envOf(resolveCluster(undefined, [], raw({ nodes: '2', example: 'mnist' }), io)).map((e) => e.DTRAIN_SECURE)).toEqual(['mac', 'mac']);
+    const curve = resolveCluster(undefined, [], raw({ nodes: '2', example: 'mnist', secure: 'curve' }), io);
+    expect(envOf(curve).map((e) => readWorkerEnv(e).options.secure)).toEqual(['curve', 'curve']);
+    type Job = { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } };
+    const [, , job] = parseBack(toYamlDocuments(k8sManifests(curve)), true) as Job[];
+    const env = job.spec.template.spec.containers[0].env;
+    expect(env.find((e) => e.name === 'DTRAIN_SECURE')?.value).toBe('curve');
+  });
+});
+
 describe('k8s', () => {
   const c: ClusterConfig = resolveCluster('examples/mnist/train.mjs', [], raw({ nodes: '4', gpus: undefined }), io);
 

@@ -112,6 +112,7 @@ describe('usage errors exit 2 before any worker starts', () => {
     ['an unknown algorithm', ['--nodes', '3', '--algorithm', 'nope', TRAIN_FIXTURE], /--algorithm nope: unknown algorithm 'nope'; known algorithms: psgd, dsgd/],
     ['an algorithm that refuses the topology', ['--nodes', '4', '--algorithm', 'exact-diffusion', '--topology', 'onepeer-exp', TRAIN_FIXTURE], /exact-diffusion needs a symmetric .*; use an undirected static topology/],
     ['an unknown option', ['--nodes', '3', '--bogus', TRAIN_FIXTURE], /unknown option '--bogus'.*\n.*--help/],
+    ['an unknown --secure mode', ['--nodes', '2', '--secure', 'tls', TRAIN_FIXTURE], /--secure <mode>' argument 'tls' is invalid\. Allowed choices are mac, curve/],
     ['a missing script', ['--nodes', '3', 'missing-train.mjs'], /script "missing-train\.mjs" not found \(looked at .*missing-train\.mjs\); check the path/],
   ];
   it.each(cases)('%s', async (_name, args, message) => {

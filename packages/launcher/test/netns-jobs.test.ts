@@ -71,6 +71,16 @@ describe.skipIf(skip !== null)(`jobs on the emulated cluster${skip === null ? ''
     expect(leftoversOf(r.pid)).toEqual([]);
   });
 
+  it('--secure curve across emulated hosts: encrypted rendezvous and links, results exact', async () => {
+    const out = join(tempDir(), 'run');
+    const r = await launch(['--nodes', '3', '--secure', 'curve', '--port', '29651', '--out', out, CHECK_WORKER, '--', PARAMS]);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as { env: Record<string, string> }[];
+    expect(plan.map((s) => s.env.DTRAIN_SECURE)).toEqual(['curve', 'curve', 'curve']);
+    const results = [0, 1, 2].flatMap((rank) => records(readFileSync(join(out, `rank-${rank}.ndjson`), 'utf8')).filter((x) => x.type === 'result')) as unknown as CheckResult[];
+    expectConsistent(results, 3);
+  });
+
   it('a failing rank stops the job and SIGINT stops it too; neither leaves a namespace', async () => {
     const failed = await launch(['--nodes', '3', '--grace', '0.5', '--out', join(tempDir(), 'a'), FIXTURE], { FIXTURE_MODE: 'exit', FIXTURE_TARGET: '1' });
     expect(failed.code).toBe(1);

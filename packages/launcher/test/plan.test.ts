@@ -59,6 +59,13 @@ describe('plan on one machine', () => {
     expect(config.out).toBe('/w/runs/20240102-030405-dsgd-exponential');
   });
 
+  it('--secure reaches every rank as DTRAIN_SECURE; mac when not given', () => {
+    const modes = (over: Parameters<typeof raw>[0]): (string | undefined)[] =>
+      plan(resolveLaunch('train.mjs', [], raw({ nodes: '2', ...over }), io()).config).map((s) => readWorkerEnv(s.env).options.secure);
+    expect(modes({})).toEqual(['mac', 'mac']);
+    expect(modes({ secure: 'curve' })).toEqual(['curve', 'curve']);
+  });
+
   it('without GPUs --nodes N gives N CPU processes with GPUs hidden', () => {
     const specs = plan(resolveLaunch('train.mjs', [], raw({ nodes: '4' }), io()).config);
     expect(specs).toHaveLength(4);

@@ -44,6 +44,8 @@ export interface RunOptions {
   globalAvgPeriod?: number;
   /** dsgd / pga: overlap the neighbour exchange with the gradient (DTRAIN_OVERLAP=1). */
   overlap?: boolean;
+  /** Channel protection, 'mac' (default) or 'curve' (DTRAIN_SECURE); checked by init(). */
+  secure?: string;
 }
 
 export interface Rendezvous {
@@ -80,6 +82,7 @@ export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; 
   timeoutMs: { name: 'DTRAIN_TIMEOUT_MS', kind: 'int' },
   globalAvgPeriod: { name: 'DTRAIN_GLOBAL_AVG_PERIOD', kind: 'int' },
   overlap: { name: 'DTRAIN_OVERLAP', kind: 'bool' },
+  secure: { name: 'DTRAIN_SECURE', kind: 'string' },
 };
 
 type Env = Readonly<Record<string, string | undefined>>;

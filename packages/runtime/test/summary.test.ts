@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRunSummary, type AlgorithmOptions } from '@dtrain/runtime';
+import { decodeRunSummary, DROP_REASONS, gatherSummary, type AlgorithmOptions } from '@dtrain/runtime';
 import { closeAll, sessions } from './helpers/train-world.js';
 
 const dirs: string[] = [];
@@ -58,5 +58,30 @@ describe('summary.json records the schedule, rounds and the global-average perio
     const s = await run('psgd', 'ring', {}, 2);
     expect(s).toMatchObject({ algorithm: 'psgd', rounds: 1 });
     expect('globalAvgPeriod' in s).toBe(false);
+  });
+});
+
+describe('summary.json counts every rank\'s dropped frames by reason', () => {
+  it('per rank and summed over ranks', async () => {
+    const ss = sessions(3, { algorithm: 'dsgd', topology: 'ring' });
+    try {
+      const summaries = await Promise.all(
+        ss.map(async (s) => {
+          const w = tf.variable(tf.fill([2, 1], 1));
+          const opt = s.wrap([w], tf.train.sgd(0.1), { syncInitial: false });
+          await opt.step(() => tf.sum(tf.square(w)));
+          const dropped = { ...s.transport.stats().dropped, 'bad-mac': s.rank, replay: 10 * s.rank, refused: 1 };
+          return gatherSummary(s.comm, opt, { algorithm: 'dsgd', topology: 'ring', schedule: 'ring', dynamic: false, rounds: 1, overlap: false, backend: 'cpu', seed: 0 },
+            { localAccuracy: null, averageAccuracy: null, consensusDistance: 0 }, { dropped, framesResent: 2 * s.rank });
+        }),
+      );
+      for (const summary of summaries) {
+        expect(summary.dropped).toMatchObject({ 'bad-mac': 3, replay: 30, refused: 3, malformed: 0, oversized: 0 });
+        expect(Object.keys(summary.dropped)).toEqual([...DROP_REASONS]);
+        expect(summary.ranks.map((r) => [r.dropped['bad-mac'], r.dropped.replay, r.framesResent])).toEqual([[0, 0, 0], [1, 10, 2], [2, 20, 4]]);
+      }
+    } finally {
+      await closeAll(ss);
+    }
   });
 });

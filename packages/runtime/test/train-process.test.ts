@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkpointDir, listCheckpoints, workerEnvToVars } from '@dtrain/runtime';
+import { checkpointDir, DROP_REASONS, listCheckpoints, workerEnvToVars } from '@dtrain/runtime';
 import { freePort, removeTempDirs, tempDir } from '../../../test-utils/index.js';
 import { backendsUnderTest, noteNativeSkip } from './helpers/native.js';
 
@@ -95,6 +95,19 @@ describe.each(backendsUnderTest(['cpu']))('training over ZeroMQ between real pro
     expect(summary).toMatchObject({ algorithm: 'dsgd', topology: 'onepeer-exp', nodes: NODES, steps: 60, backend });
     expect(summary.finalAccuracy as number).toBeGreaterThan(0.75);
     expect(summary.meanCommSeconds as number).toBeGreaterThan(0);
+    // The channel's protection and what it dropped are on record.
+    expect(summary.secure).toBe('mac');
+    expect(Object.keys(summary.dropped as Record<string, number>)).toEqual([...DROP_REASONS]);
+    expect((summary.dropped as Record<string, number>)['bad-mac']).toBe(0);
+  });
+
+  it('under DTRAIN_SECURE=curve the same job ends with bit-identical models, and says so in summary.json', async () => {
+    const out = tempDir('dtrain-proc-');
+    const job = await launch(out, { ...env, DTRAIN_SECURE: 'curve' });
+    expect(await job.exits, job.stderr.join('\n')).toEqual([0, 0, 0]);
+    expect(records(job.stdout[0]).find((l) => l.kind === 'init')).toMatchObject({ secure: 'curve' });
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ secure: 'curve' });
+    for (let r = 0; r < NODES; r++) expect(params(out, r)).toEqual(params(whole, r));
   });
 
   it('a job killed after its step-30 checkpoint resumes to the same final models as the uninterrupted run', async () => {

@@ -131,6 +131,17 @@ describe.each(implementations)('Transport contract: %s', (_name, make) => {
     expect((error as Error).message).toContain(`0<->2 (${a.address(2)})`);
   });
 
+  it('limitFrames() refuses larger bodies from then on, never raises the limit, and rejects a bad limit', async () => {
+    net = await make(5_000);
+    const [a, b] = net as [Transport, Transport];
+    await a.limitFrames(100);
+    await a.limitFrames(1_000); // not raised
+    await expect(a.send(1, 0, 0, new Float32Array(101))).rejects.toMatchObject({ code: 'E_FRAME_TOO_LARGE' });
+    await a.send(1, 0, 0, ramp(100));
+    expect(Array.from(await b.recv(0, 0, 0))).toEqual(Array.from(ramp(100)));
+    await expect(a.limitFrames(0)).rejects.toMatchObject({ code: 'E_TRANSPORT_ARGUMENT' });
+  });
+
   it('close() rejects pending receives and later calls, and is idempotent', async () => {
     net = await make(5_000);
     const a = net[0]!;

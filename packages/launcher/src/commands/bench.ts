@@ -104,6 +104,8 @@ async function benchAction(flags: BenchFlags): Promise<void> {
     rawMinMs: Math.min(...slowestPerIteration(rawRuns)),
     opCpuMs: cpuOf('opCpuMs'),
     rawCpuMs: cpuOf('rawCpuMs'),
+    // Per vector, slowest rank: already inside opMs (each vector sent or received pays it once).
+    macMs: slowestMedian(results.map((r, k) => numberList(r.macMs, iters, `rank ${k}'s macMs`))),
   };
   const rtt = results[0].rttUs;
   if (flags.op === 'allreduce' && nodes > 1 && typeof rtt === 'number') {
@@ -132,6 +134,7 @@ async function benchAction(flags: BenchFlags): Promise<void> {
     `  raw sockets (ceiling)   ${ms(rawMs)}${flags.op === 'allreduce' ? '  (one ring shift of the whole vector)' : ''}`,
     `  ratio                   ${(opMs / rawMs).toFixed(2)}x  (median of per-iteration ratios ${Number(report.pairedRatio).toFixed(2)}x)`,
     `  CPU, all ranks          ${ms(report.opCpuMs)} vs raw ${ms(report.rawCpuMs)} (${(Number(report.opCpuMs) / Number(report.rawCpuMs)).toFixed(2)}x)`,
+    `  frame MAC, per vector   ${ms(report.macMs)}  (Poly1305 in place; included above, once per vector sent or received)`,
   ];
   if (report.optimumMs !== undefined) {
     lines.push(

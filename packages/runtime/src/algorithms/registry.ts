@@ -30,6 +30,8 @@ export interface AlgorithmSpec {
   readonly needs: ScheduleNeed;
   /** Options this algorithm reads; any other option given is refused. */
   readonly options: readonly (keyof AlgorithmOptions)[];
+  /** Largest vector it sends, in model sizes (default 1): the transport refuses frames above it. */
+  readonly frameScale?: number;
   create(setup: AlgorithmSetup): Algorithm;
 }
 
@@ -67,6 +69,7 @@ export const ALGORITHMS: Readonly<Record<AlgorithmName, AlgorithmSpec>> = {
     description: 'gradient tracking: gossip x - gamma y and a tracker y of the average gradient; exact under heterogeneity',
     needs: 'doubly',
     options: ['rounds'],
+    frameScale: 2,
     create: createGradientTracking,
   },
   'exact-diffusion': {

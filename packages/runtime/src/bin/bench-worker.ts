@@ -12,6 +12,8 @@
  */
 import { createSchedule, type RankStep } from '@dtrain/topology';
 import { Communicator } from '../comm/communicator.js';
+import { DEFAULT_CHUNK_FLOATS } from '../comm/constants.js';
+import { frameTag, newInstance, senderKey } from '../transport/mac.js';
 import { openTransport } from './connect.js';
 import { RawMesh } from './raw-mesh.js';
 import { emit, fail, intParam, readParams, settleOnTerm, stringParam } from './worker-io.js';
@@ -86,12 +88,34 @@ async function main(): Promise<void> {
     }
     inbufs.length = 0;
     mesh.close();
+    const macMs = timeMac(x, chunkFloats ?? DEFAULT_CHUNK_FLOATS, iters);
     await comm.barrier();
-    emit({ type: 'result', rank, opMs, rawMs, opCpuMs, rawCpuMs, rttUs });
+    emit({ type: 'result', rank, opMs, rawMs, opCpuMs, rawCpuMs, rttUs, macMs });
   } catch (err) {
     fail(rank, err);
   }
   await transport.close();
+}
+
+/**
+ * What the frame MAC costs per vector, measured in this run: Poly1305 over `x` in frames of
+ * `chunk` floats, in place, as the transport does for every vector it sends or receives
+ * (already inside the communicator's times above).
+ */
+function timeMac(x: Float32Array, chunk: number, iters: number): number[] {
+  const inst = newInstance();
+  const key = senderKey(Buffer.alloc(32, 1), 0, inst);
+  const header = Buffer.alloc(120, 7);
+  const out: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    const t0 = performance.now();
+    for (let start = 0, seq = 1; start < x.length; start += chunk, seq++) {
+      const view = x.subarray(start, Math.min(x.length, start + chunk));
+      frameTag(key, 'data', 1, seq, header, new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    }
+    out.push(performance.now() - t0);
+  }
+  return out;
 }
 
 /** Median round trip of a 4-byte message between ranks 0 and 1, in microseconds (others wait). */

@@ -1,6 +1,7 @@
 /** Open this worker's ZeroMQ transport from the environment contract (env.ts). */
 import { readWorkerEnv } from '../env.js';
 import { connectZmqTransport } from '../transport/connect.js';
+import { resolveSecureMode } from '../transport/secure.js';
 import type { Transport } from '../transport/types.js';
 
 export async function openTransport(protocol: 'tcp' | 'ipc', timeoutMs: number): Promise<Transport> {
@@ -15,5 +16,6 @@ export async function openTransport(protocol: 'tcp' | 'ipc', timeoutMs: number):
     iface: env.options.iface,
     protocol,
     timeoutMs,
+    secure: resolveSecureMode(env.options.secure),
   });
 }

@@ -71,6 +71,11 @@ export class Communicator {
     this.clock = new OpClock((iter) => transport.finish(iter));
   }
 
+  /** Floats per frame: no frame this communicator sends is longer (plus FRAME_SLACK_FLOATS). */
+  get chunkFloats(): number {
+    return this.ctx.chunkFloats;
+  }
+
   /** The iteration collectives run in when given none: the latest one passed to any operation. */
   get iteration(): number {
     return this.clock.iteration;

@@ -3,6 +3,11 @@
 /** Floats per frame when a vector is streamed in chunks (4 MiB of float32). */
 export const DEFAULT_CHUNK_FLOATS = 1 << 20;
 /**
+ * Floats a frame may carry beyond a chunk or the model (push-sum's weight,
+ * allgather rows): with the chunk, the bound a worker sets on what it accepts.
+ */
+export const FRAME_SLACK_FLOATS = 1024;
+/**
  * Chunks of one operation in flight at once (each holds its own receive
  * buffers). 8 keeps the link busy while chunks wait for their
  * acknowledgement and their combine, and lets one ring allreduce of up to

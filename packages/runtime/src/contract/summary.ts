@@ -4,6 +4,7 @@
  * (`dtrain launch` prints it, `compare` and `simulate` measure with it).
  */
 import { ContractError } from '../errors.js';
+import { DROP_REASONS, type DropReason } from '../transport/types.js';
 import { Fields, isRecord } from './check.js';
 
 export interface RankSummary {
@@ -14,6 +15,10 @@ export interface RankSummary {
   bytesSent: number;
   localAccuracy: number | null;
   finalLoss: number | null;
+  /** Frames this rank dropped, by reason (forged, replayed, oversized, ...). Absent in runs written before drops were counted. */
+  dropped?: Record<DropReason, number>;
+  /** Frames this rank sent again (their answer was late or lost). */
+  framesResent?: number;
 }
 
 /** What the session knows about the run before any figure is gathered. */
@@ -32,6 +37,8 @@ export interface SummaryBase {
   overlap: boolean;
   backend: string;
   seed: number;
+  /** 'mac' or 'curve' (multi-process runs). */
+  secure?: string;
 }
 
 export interface RunSummary extends SummaryBase {
@@ -54,6 +61,8 @@ export interface RunSummary extends SummaryBase {
   finalLocalAccuracy: number | null;
   /** (1/n) sum_i ||x_i - xbar||^2 at the end. */
   consensusDistance: number;
+  /** Frames dropped by all ranks together, by reason; any non-zero count outside stale-iteration deserves a look at the logs. */
+  dropped?: Record<DropReason, number>;
   ranks: RankSummary[];
   /** Anything the caller adds (e.g. batchSize, learningRate). */
   [extra: string]: unknown;
@@ -62,16 +71,34 @@ export interface RunSummary extends SummaryBase {
 const SUMMARY_FIELDS = new Set([
   'algorithm', 'topology', 'schedule', 'dynamic', 'rounds', 'globalAvgPeriod', 'overlap', 'backend', 'seed', 'nodes', 'steps',
   'wallClockSeconds', 'meanStepSeconds', 'meanCommSeconds', 'meanComputeSeconds', 'finalLoss', 'finalAccuracy',
-  'finalLocalAccuracy', 'consensusDistance', 'ranks',
+  'finalLocalAccuracy', 'consensusDistance', 'ranks', 'secure', 'dropped',
 ]);
+
+/** A drop-count table: every known reason a count (missing ones 0); ContractError when a value is not a count. */
+function decodeDrops(value: unknown, where: string): Record<DropReason, number> {
+  if (!isRecord(value)) throw new ContractError('E_CONTRACT_SUMMARY', `${where} is ${JSON.stringify(value)}, expected counts by drop reason`);
+  const out = {} as Record<DropReason, number>;
+  for (const reason of DROP_REASONS) {
+    const v = value[reason] ?? 0;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      throw new ContractError('E_CONTRACT_SUMMARY', `${where}.${reason} is ${JSON.stringify(v)}, expected a count`);
+    }
+    out[reason] = v;
+  }
+  return out;
+}
 
 function decodeRank(value: unknown, where: string): RankSummary {
   if (!isRecord(value)) throw new ContractError('E_CONTRACT_SUMMARY', `${where} is ${JSON.stringify(value)}, expected an object`);
   const f = new Fields(value, where, 'E_CONTRACT_SUMMARY');
-  return {
+  const rank: RankSummary = {
     rank: f.num('rank'), steps: f.num('steps'), meanStepSeconds: f.num('meanStepSeconds'), meanCommSeconds: f.num('meanCommSeconds'),
     bytesSent: f.num('bytesSent'), localAccuracy: f.numOrNull('localAccuracy'), finalLoss: f.numOrNull('finalLoss'),
   };
+  if (value.dropped !== undefined) rank.dropped = decodeDrops(value.dropped, `${where}.dropped`);
+  const resent = f.optNum('framesResent');
+  if (resent !== undefined) rank.framesResent = resent;
+  return rank;
 }
 
 /** summary.json's content, checked; ContractError E_CONTRACT_SUMMARY names `where` and the first wrong field. */
@@ -101,6 +128,8 @@ export function decodeRunSummary(value: unknown, where: string): RunSummary {
   };
   const period = f.optNum('globalAvgPeriod');
   if (period !== undefined) checked.globalAvgPeriod = period;
+  if (value.secure !== undefined) checked.secure = f.str('secure');
+  if (value.dropped !== undefined) checked.dropped = decodeDrops(value.dropped, `${where}: dropped`);
   // The checked fields and the writer's extras, in the order the file has them (tables show it).
   return Object.fromEntries(Object.keys(value).map((k) => [k, SUMMARY_FIELDS.has(k) ? checked[k] : value[k]])) as RunSummary;
 }

@@ -26,8 +26,9 @@ import { createMemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/types.js';
 import type { Logger } from 'pino';
 import { BackendError } from '../errors.js';
-import { DEFAULT_SEED } from '../contract/defaults.js';
-import { defaultTopology } from '../contract/defaults.js';
+import { DEFAULT_SEED, defaultTopology } from '../contract/defaults.js';
+import { resolveSecureMode, type SecureMode } from '../transport/secure.js';
+import { DEFAULT_CHUNK_FLOATS, FRAME_SLACK_FLOATS } from '../comm/constants.js';
 import { createLogger } from './metrics.js';
 import { readParentPid, watchProcess, type ProcessWatch } from './parent-watch.js';
 import { Session } from './session.js';
@@ -44,6 +45,8 @@ export interface InitOptions extends AlgorithmOptions {
   timeoutMs?: number;
   /** 'tcp' (default) or 'ipc' (every rank on this host). */
   protocol?: 'tcp' | 'ipc';
+  /** Channel protection: 'mac' (default) or 'curve'; DTRAIN_SECURE (`--secure`) overrides it. */
+  secure?: SecureMode;
   /** A pino logger; default: NDJSON on stdout with the rank in every line. */
   logger?: Logger;
   /** The environment to read (default process.env). */
@@ -100,6 +103,7 @@ export async function init(options: InitOptions = {}): Promise<Session> {
   const seed = run.seed ?? options.seed ?? DEFAULT_SEED;
   const out = run.out ?? options.out;
   const timeoutMs = run.timeoutMs ?? options.timeoutMs;
+  const secure = resolveSecureMode(run.secure, options.secure);
   const algOptions = algorithmOptions(
     algorithm,
     { rounds: options.rounds, globalAvgPeriod: options.globalAvgPeriod, momentum: options.momentum, overlap: options.overlap },
@@ -135,14 +139,19 @@ export async function init(options: InitOptions = {}): Promise<Session> {
         iface: run.iface,
         protocol: options.protocol,
         timeoutMs,
+        secure,
+        // What the session's communicator sends at most (chunks): ZeroMQ refuses larger parts unread.
+        maxElements: DEFAULT_CHUNK_FLOATS + FRAME_SLACK_FLOATS,
+        onDrop: (reason, count) =>
+          logger.warn({ kind: 'drop', reason, count }, `dropped ${count} frame(s) so far as ${reason} (see summary.json for the totals)`),
       });
       transport = watch === undefined ? connected : watch.attach(connected);
     }
     const startup = await runStartupChecks(transport, schedule, verified);
-    const session = new Session({ transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions });
+    const session = new Session({ transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions, secure: multi ? secure : undefined });
     logger.info(
       {
-        kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed,
+        kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed, secure,
         overlap: session.algorithmOptions.overlap === true,
         checkedIterations: startup.iterations, checkedPeers: startup.peers.length,
         verifySeconds: startup.verifySeconds, checkSeconds: startup.checkSeconds,

@@ -11,6 +11,7 @@ import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
 import { validateAlgorithm, type AlgorithmSpec } from '../algorithms/registry.js';
 import type { AlgorithmOptions, ResolvedAlgorithmOptions } from '../algorithms/types.js';
 import { Communicator, type CommunicatorOptions } from '../comm/communicator.js';
+import { FRAME_SLACK_FLOATS } from '../comm/constants.js';
 import { TrainError } from '../errors.js';
 import { paramCount, type ParamSource } from '../tf/params.js';
 import type { Transport } from '../transport/types.js';
@@ -44,6 +45,8 @@ export interface SessionOptions {
   /** A pino logger (default: silent). */
   logger?: Logger;
   communicator?: CommunicatorOptions;
+  /** Channel protection the transport runs with, recorded in summary.json. */
+  secure?: string;
 }
 
 export class Session implements FitHost {
@@ -59,6 +62,7 @@ export class Session implements FitHost {
   readonly backend: string;
   readonly logger: Logger;
   readonly transport: Transport;
+  readonly secure: string | undefined;
   private wrapped: DistributedOptimizer | undefined;
   private closed = false;
 
@@ -79,6 +83,7 @@ export class Session implements FitHost {
     this.out = options.out;
     this.backend = options.backend ?? 'unknown';
     this.logger = options.logger ?? silentLogger();
+    this.secure = options.secure;
   }
 
   get algorithm(): string {
@@ -93,7 +98,14 @@ export class Session implements FitHost {
     if (this.wrapped !== undefined) {
       throw new TrainError('E_TRAIN_STATE', 'this session already wraps a model; use one session per model');
     }
-    const algorithm = this.spec.create({ size: paramCount(model), options: this.algorithmOptions });
+    const size = paramCount(model);
+    const algorithm = this.spec.create({ size, options: this.algorithmOptions });
+    // Now the largest legitimate frame is known: nothing bigger is buffered from the wire.
+    const limit = Math.min((this.spec.frameScale ?? 1) * size, this.comm.chunkFloats) + FRAME_SLACK_FLOATS;
+    this.transport.limitFrames(limit).then(
+      () => this.logger.debug({ kind: 'frame-limit', floats: limit }, `frames above ${limit} floats are refused`),
+      (error: unknown) => this.logger.warn({ kind: 'frame-limit', floats: limit, error: String(error) }, 'could not lower the frame limit'),
+    );
     const gossip = new TimedGossip(this.comm, this.schedule, this.algorithmOptions.rounds);
     const opt = new DistributedOptimizer(model, optimizer, algorithm, gossip, () => this.transport.stats().bytesSent, options);
     this.wrapped = opt;
@@ -139,6 +151,7 @@ export class Session implements FitHost {
       opt,
       this.summaryBase(),
       end,
+      this.transport.stats(),
       { ...options.extra },
     );
     if (this.rank === 0 && this.out !== undefined) {
@@ -159,6 +172,7 @@ export class Session implements FitHost {
       overlap: this.algorithmOptions.overlap === true,
       backend: this.backend,
       seed: this.seed,
+      ...(this.secure !== undefined ? { secure: this.secure } : {}),
     };
     if (this.spec.options.includes('globalAvgPeriod')) base.globalAvgPeriod = this.algorithmOptions.globalAvgPeriod;
     return base;

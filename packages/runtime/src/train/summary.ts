@@ -7,9 +7,13 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Communicator } from '../comm/communicator.js';
 import type { RunSummary, SummaryBase } from '../contract/summary.js';
+import { DROP_REASONS, type DropReason, type TransportStats } from '../transport/types.js';
 import type { DistributedOptimizer } from './optimizer.js';
 
 export type { RankSummary, RunSummary, SummaryBase } from '../contract/summary.js';
+
+/** Where the drop counts start in each rank's gathered row (after the resent count at 8). */
+const DROPS_AT = 9;
 
 const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
@@ -24,13 +28,18 @@ export async function gatherSummary(
   opt: DistributedOptimizer,
   base: SummaryBase,
   end: { localAccuracy: number | null; averageAccuracy: number | null; consensusDistance: number },
+  transport: Pick<TransportStats, 'dropped' | 'framesResent'>,
   extra: Record<string, unknown> = {},
 ): Promise<RunSummary> {
   const t = opt.totals;
   const wall = opt.startedAt === undefined ? 0 : (performance.now() - opt.startedAt) / 1000;
   const mine = [opt.iteration, wall, t.mean(t.seconds), t.mean(t.commSeconds), t.mean(t.computeSeconds), t.bytesSent, t.recentLoss(), end.localAccuracy ?? Number.NaN];
+  // Counts gathered before this summary's own frames: the allgather's drops (if any) show in the logs.
+  mine.push(transport.framesResent, ...DROP_REASONS.map((r) => transport.dropped[r]));
   const all = await comm.allgather(mine, { iteration: opt.iteration });
   const col = (i: number): number[] => all.map((r) => r[i]);
+  const drops = (r: ArrayLike<number>): Record<DropReason, number> =>
+    Object.fromEntries(DROP_REASONS.map((reason, i) => [reason, r[DROPS_AT + i]])) as Record<DropReason, number>;
   return {
     ...base,
     nodes: comm.size,
@@ -44,6 +53,7 @@ export async function gatherSummary(
     finalLocalAccuracy: orNull(mean(col(7))),
     consensusDistance: end.consensusDistance,
     ...extra,
+    dropped: Object.fromEntries(DROP_REASONS.map((reason, i) => [reason, col(DROPS_AT + i).reduce((a, b) => a + b, 0)])) as Record<DropReason, number>,
     ranks: all.map((r, rank) => ({
       rank,
       steps: r[0],
@@ -52,6 +62,8 @@ export async function gatherSummary(
       bytesSent: r[5],
       localAccuracy: orNull(r[7]),
       finalLoss: orNull(r[6]),
+      dropped: drops(r),
+      framesResent: r[8],
     })),
   };
 }

@@ -1,10 +1,12 @@
 /**
  * connectZmqTransport: bind this rank's ROUTER on the chosen interface (or an
- * ipc:// file), learn every rank's address from rank 0, and return the
- * Transport. Rank 0 hosts the rendezvous at DTRAIN_RENDEZVOUS=host:port.
+ * ipc:// file), learn every rank's address and process instance from rank 0,
+ * admit only the job's hosts (and, under CURVE, the job's key) on the
+ * ROUTER, and return the Transport. Rank 0 hosts the rendezvous at
+ * DTRAIN_RENDEZVOUS=host:port.
  */
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Router } from 'zeromq';
@@ -15,15 +17,19 @@ import {
   DEFAULT_LOST_GRACE_MS,
   DEFAULT_MAX_ELEMENTS,
   DEFAULT_MAX_INFLIGHT_BYTES,
+  DEFAULT_RETRANSMIT_MS,
   DEFAULT_TIMEOUT_MS,
-  MAX_HEADER_BYTES,
+  MIN_RETRANSMIT_MS,
 } from './constants.js';
 import { curveKeys } from './curve.js';
-import { frameKey } from './frame.js';
-import { joinRendezvous, RendezvousServer } from './rendezvous.js';
-import type { Transport } from './types.js';
-import { checkTimeout } from './validate.js';
-import { ZmqTransport } from './zmq.js';
+import { frameKey, Keyring, newInstance, senderKey } from './frame.js';
+import { hostOf } from './hosts.js';
+import { joinRendezvous, RendezvousServer, type JobTable } from './rendezvous.js';
+import { SECURE_MODES, type SecureMode } from './secure.js';
+import type { DropReason, Transport } from './types.js';
+import { checkFrameLimit, checkTimeout } from './validate.js';
+import { openZapDomain, ZapGate } from './zap.js';
+import { partLimit, ZmqTransport } from './zmq.js';
 
 export interface ZmqConnectOptions {
   rank: number;
@@ -37,11 +43,27 @@ export interface ZmqConnectOptions {
   iface?: string;
   /** tcp (default, across hosts) or ipc (all ranks on this host). */
   protocol?: 'tcp' | 'ipc';
+  /** tcp: the port to bind the data ROUTER on (default: any free one), e.g. one a firewall opens. */
+  port?: number;
+  /**
+   * The endpoint peers should dial instead of the bound one (NAT, port forwarding, a proxy),
+   * e.g. tcp://10.0.0.5:4000. Peers admit connections only from the hosts in the address
+   * table, so this rank's own connections must then arrive from the advertised host.
+   */
+  advertise?: string;
   /** Default deadline of every wait, in ms (default 30 s); also bounds the rendezvous. */
   timeoutMs?: number;
-  /** Encrypt and authenticate the data channel with CURVE keys derived from the secret. */
-  curve?: boolean;
-  /** Largest body, in float32 elements (default 2^28); same on every rank. */
+  /**
+   * 'mac' (default): every frame's header and body carry a MAC, in the clear;
+   * 'curve': the rendezvous and data channels are also encrypted with CURVE
+   * keys derived from the secret (see the runtime README for the cost).
+   */
+  secure?: SecureMode;
+  /**
+   * Largest body, in float32 elements (default 2^28; init() gives the
+   * communicator's chunk). ZeroMQ refuses any larger part before buffering
+   * it; limitFrames() lowers the check further once the model is known.
+   */
   maxElements?: number;
   /** Unacknowledged bytes in flight to one peer before send() waits (default 256 MiB). */
   maxInflightBytes?: number;
@@ -49,6 +71,10 @@ export interface ZmqConnectOptions {
   sendMode?: 'ack' | 'copy';
   /** How long a dropped connection may stay down before the peer counts as lost (default 500 ms). */
   lostGraceMs?: number;
+  /** First delay before an unanswered frame is sent again (default 5 s, at most a quarter of the timeout). */
+  retransmitMs?: number;
+  /** Told of drops at counts 1, 10, 100, ... of each reason (the worker logs them). */
+  onDrop?: (reason: DropReason, count: number) => void;
 }
 
 export async function connectZmqTransport(options: ZmqConnectOptions): Promise<Transport> {
@@ -58,9 +84,18 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   const rendezvous = parseHostPort(options.rendezvous);
   const protocol = options.protocol ?? 'tcp';
-  const curve = options.curve === true ? curveKeys(secret, jobId) : undefined;
+  const curve = options.secure === 'curve' ? curveKeys(secret, jobId) : undefined;
+  const inst = newInstance();
+  const jobKey = frameKey(secret, jobId);
 
-  const router = new Router({ linger: CLOSE_LINGER_MS, maxMessageSize: maxElements * 4 + 4 * MAX_HEADER_BYTES });
+  let transport: ZmqTransport | undefined;
+  let refusedEarly = 0;
+  const gate = new ZapGate({
+    clientKey: curve?.clientPublic,
+    onRefused: () => (transport === undefined ? (refusedEarly += 1) : transport.inbox.drop('refused')),
+  });
+  const zap = await openZapDomain(gate);
+  const router = new Router({ linger: CLOSE_LINGER_MS, maxMessageSize: partLimit(maxElements), zapDomain: zap.domain });
   if (curve !== undefined) {
     router.curveServer = true;
     router.curveSecretKey = curve.serverSecret;
@@ -70,6 +105,7 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
   const cleanup = async (): Promise<void> => {
     server?.close();
     router.close();
+    zap.close();
     if (ipcPath !== undefined) rmSync(ipcPath, { force: true });
   };
   try {
@@ -80,36 +116,46 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
       rmSync(ipcPath, { force: true });
       address = `ipc://${ipcPath}`;
       await router.bind(address);
+      chmodSync(ipcPath, 0o600); // other users of this host cannot connect
     } else {
       const ip = await chooseLocalAddress(rendezvous.host, options.iface);
       router.ipv6 = ip.includes(':');
-      await router.bind(tcpEndpoint(ip, '*'));
+      await router.bind(tcpEndpoint(ip, options.port ?? '*'));
       address = router.lastEndpoint ?? '';
     }
-    const common = { job: jobId, secret, size, timeoutMs };
-    let addresses: string[];
-    if (size === 1) addresses = [address];
+    if (options.advertise !== undefined) address = options.advertise;
+    const common = { job: jobId, secret, size, timeoutMs, inst, curve };
+    let table: JobTable;
+    if (size === 1) table = { addresses: [address], instances: [inst] };
     else if (rank === 0) {
       const bindHost = isLoopback(rendezvous.host) ? (rendezvous.host === '::1' ? '::1' : '127.0.0.1') : rendezvous.host.includes(':') ? '::' : '0.0.0.0';
       server = await RendezvousServer.open({ ...common, ownAddress: address, endpoint: tcpEndpoint(bindHost, rendezvous.port) });
-      addresses = await server.table;
+      table = await server.table;
     } else {
       const endpoint = tcpEndpoint(rendezvous.host, rendezvous.port);
-      addresses = await joinRendezvous({ ...common, endpoint, rank, address });
+      table = await joinRendezvous({ ...common, endpoint, rank, address });
     }
-    return new ZmqTransport({
+    gate.allow(table.addresses.map(hostOf));
+    const retransmitMs = Math.max(MIN_RETRANSMIT_MS, Math.min(options.retransmitMs ?? DEFAULT_RETRANSMIT_MS, timeoutMs / 4));
+    transport = new ZmqTransport({
       rank,
       size,
-      addresses,
+      addresses: table.addresses,
       router,
-      ctx: { job: jobId, key: frameKey(secret, jobId), rank, size, maxElements },
+      ctx: { job: jobId, rank, size, maxElements, keys: new Keyring(jobKey, table.instances) },
+      codec: { job: jobId, inst, key: senderKey(jobKey, rank, inst) },
       timeoutMs,
       maxInflightBytes: options.maxInflightBytes ?? DEFAULT_MAX_INFLIGHT_BYTES,
       lostGraceMs: options.lostGraceMs ?? DEFAULT_LOST_GRACE_MS,
+      retransmitMs,
       copy: options.sendMode === 'copy',
       curve,
+      onDrop: options.onDrop,
+      sourceIp: options.advertise === undefined && /^\d+\.\d+\.\d+\.\d+$/.test(hostOf(address)) ? hostOf(address) : undefined,
       cleanup,
     });
+    if (refusedEarly > 0) transport.inbox.drop('refused', refusedEarly);
+    return transport;
   } catch (error) {
     await cleanup();
     throw error;
@@ -129,5 +175,16 @@ function checkOptions(o: ZmqConnectOptions): void {
   if (o.protocol !== undefined && o.protocol !== 'tcp' && o.protocol !== 'ipc') {
     throw new TransportError('E_TRANSPORT_ARGUMENT', `protocol must be 'tcp' or 'ipc'; got '${String(o.protocol)}'`);
   }
+  if (o.secure !== undefined && !(SECURE_MODES as readonly string[]).includes(o.secure)) {
+    throw new TransportError('E_TRANSPORT_ARGUMENT', `secure must be one of ${SECURE_MODES.join(', ')}; got '${String(o.secure)}'`);
+  }
+  if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 1 || o.port > 65_535)) {
+    throw new TransportError('E_TRANSPORT_ARGUMENT', `port must be an integer in 1..65535; got ${String(o.port)}`);
+  }
+  if (o.advertise !== undefined && !/^(tcp|ipc):\/\/\S{1,290}$/.test(o.advertise)) {
+    throw new TransportError('E_TRANSPORT_ARGUMENT', `advertise must be an endpoint like tcp://10.0.0.5:4000; got '${String(o.advertise)}'`);
+  }
   if (o.timeoutMs !== undefined) checkTimeout(o.timeoutMs);
+  if (o.maxElements !== undefined) checkFrameLimit(o.maxElements);
+  if (o.retransmitMs !== undefined) checkTimeout(o.retransmitMs);
 }

@@ -6,7 +6,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_ELEMENTS = 2 ** 28;
 /** Largest encoded header accepted, in bytes. */
 export const MAX_HEADER_BYTES = 512;
-/** Bytes of the truncated HMAC-SHA256 that authenticates a header. */
+/** Bytes of the Poly1305 tag that authenticates a frame's header and body. */
 export const MAC_BYTES = 16;
 /** Unacknowledged body bytes allowed in flight to one peer before send() waits. */
 export const DEFAULT_MAX_INFLIGHT_BYTES = 256 * 1024 * 1024;
@@ -26,4 +26,16 @@ export const CLOSE_FLUSH_LINGER_MS = 1_000;
 export const HEARTBEAT_INTERVAL_MS = 1_000;
 export const HEARTBEAT_TIMEOUT_MS = 5_000;
 /** Format version written in every header. */
-export const FRAME_VERSION = 1;
+export const FRAME_VERSION = 2;
+/**
+ * A data frame or ping not acknowledged after this long is sent again (then
+ * after twice as long, ...), so a frame dropped on the way (a changed bit, a
+ * lost connection) costs a delay, not the job. Capped below by
+ * MIN_RETRANSMIT_MS and at a quarter of the timeout.
+ */
+export const DEFAULT_RETRANSMIT_MS = 5_000;
+export const MIN_RETRANSMIT_MS = 50;
+/** Largest part a DEALER accepts (it only receives acks, pongs and byes). */
+export const MAX_REPLY_PART_BYTES = 4 * 1024;
+/** Drops of one reason are logged at counts 1, 10, 100, ... so a flood cannot flood the log. */
+export const DROP_LOG_BASE = 10;

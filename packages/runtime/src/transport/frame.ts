@@ -1,39 +1,53 @@
 /**
- * The wire format: a multipart message [header, mac, body]. The header is a
- * small msgpack map (FrameHeader), the mac a truncated HMAC-SHA256 of the
- * header bytes under a key derived from the job secret and job id, the body
- * the raw float32 bytes. Decoding checks everything and yields a Frame or
- * the reason it must be dropped; it never throws on input.
+ * The wire format: a multipart message [header, tag, body]. The header is a
+ * small msgpack map (FrameHeader), the body the raw float32 bytes, the tag a
+ * Poly1305 MAC of both (mac.ts) under the sender process's key. Decoding
+ * checks the shape, the sizes and the MAC before anything reads the body,
+ * and yields a Frame or the reason it must be dropped; it never throws on
+ * input. Which kinds a socket accepts depends on its channel: a Link's
+ * DEALER sends data, ping and bye to the peer's ROUTER ('link'); the ROUTER
+ * answers with ack, pong and bye ('reply').
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Packr, Unpackr } from 'msgpackr';
 import { FrameError } from '../errors.js';
 import { FRAME_VERSION, MAC_BYTES, MAX_HEADER_BYTES } from './constants.js';
+import { frameTag, isInstance, tagsEqual, type Keyring, type Space } from './mac.js';
 import type { DropReason, FrameHeader, FrameKind } from './types.js';
 
+export { frameKey, senderKey, newInstance, Keyring, type Space } from './mac.js';
+
+/** Which way a frame travels: DEALER -> ROUTER ('link') or ROUTER -> DEALER ('reply'). */
+export type Channel = 'link' | 'reply';
+const ON_CHANNEL: Readonly<Record<Channel, ReadonlySet<string>>> = {
+  link: new Set<FrameKind>(['data', 'ping', 'bye']),
+  reply: new Set<FrameKind>(['ack', 'pong', 'bye']),
+};
 const KINDS: ReadonlySet<string> = new Set<FrameKind>(['data', 'ack', 'ping', 'pong', 'bye']);
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 const EMPTY = Buffer.alloc(0);
 
-/** What the sender and the receiver must agree on. */
+/** A sending process: its job, its instance id and the key senderKey(jobKey, rank, inst). */
 export interface FrameCodec {
   readonly job: string;
-  /** HMAC key, from frameKey(). */
+  readonly inst: string;
   readonly key: Buffer;
 }
 
 /** Checks of a received frame against this receiver. */
-export interface DecodeContext extends FrameCodec {
+export interface DecodeContext {
+  readonly job: string;
   readonly rank: number;
   readonly size: number;
-  readonly maxElements: number;
+  /** Largest body, in float32 elements (lowered by limitFrames once the model is known). */
+  maxElements: number;
+  readonly keys: Keyring;
 }
 
 export interface DataFrame {
   readonly kind: 'data';
   readonly header: FrameHeader;
-  /** Raw float32 bytes; may be misaligned (see toFloats). */
+  /** Raw float32 bytes, authenticated; may be misaligned (see toFloats). */
   readonly body: Uint8Array;
 }
 export interface ControlFrame {
@@ -44,24 +58,31 @@ export type Frame = DataFrame | ControlFrame;
 
 export type Decoded = { readonly ok: true; readonly frame: Frame } | { readonly ok: false; readonly reason: DropReason };
 
-/** The per-job HMAC key: nobody without the secret can make a header this job accepts. */
-export function frameKey(secret: string, job: string): Buffer {
-  return createHmac('sha256', secret).update(`dtrain/frame/v1\0${job}`).digest();
-}
-
 export interface HeaderFields {
   kind: FrameKind;
   from: number;
   to: number;
   iter: number;
   tag: number;
+  /** Number in the frame's sequence space (spaceOf). */
   seq: number;
+  /** For ack/pong: the seq of the frame answered. */
+  ref?: number;
+}
+
+/** The sequence space of a frame of `kind` on `channel`. */
+export function spaceOf(kind: FrameKind, channel: Channel): Space {
+  if (kind === 'data') return 'data';
+  return channel === 'link' ? 'control' : 'reply';
 }
 
 /** The parts of a frame; a data body is sent without a copy (keep it untouched until acknowledged). */
-export function encodeFrame(codec: FrameCodec, fields: HeaderFields, body?: Float32Array): [Buffer, Buffer, Buffer] {
+export function encodeFrame(codec: FrameCodec, channel: Channel, fields: HeaderFields, body?: Float32Array): [Buffer, Buffer, Buffer] {
   if (body !== undefined && fields.kind !== 'data') {
     throw new FrameError('E_FRAME_INVALID', `only 'data' frames carry a body; got kind '${fields.kind}' with one`);
+  }
+  if (!ON_CHANNEL[channel].has(fields.kind)) {
+    throw new FrameError('E_FRAME_INVALID', `a '${fields.kind}' frame does not travel on the ${channel} channel`);
   }
   const header: FrameHeader = {
     v: FRAME_VERSION,
@@ -69,11 +90,13 @@ export function encodeFrame(codec: FrameCodec, fields: HeaderFields, body?: Floa
     kind: fields.kind,
     from: fields.from,
     to: fields.to,
+    inst: codec.inst,
     iter: fields.iter,
     tag: fields.tag,
     dtype: 'f32',
     length: body?.length ?? 0,
     seq: fields.seq,
+    ref: fields.ref ?? 0,
   };
   const bytes = packr.pack(header);
   if (bytes.length > MAX_HEADER_BYTES) {
@@ -83,11 +106,11 @@ export function encodeFrame(codec: FrameCodec, fields: HeaderFields, body?: Floa
     );
   }
   const payload = body === undefined ? EMPTY : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  return [bytes, mac(codec.key, bytes), payload];
+  return [bytes, frameTag(codec.key, spaceOf(fields.kind, channel), fields.to, fields.seq, bytes, payload), payload];
 }
 
-/** Validates a received message (the parts after any routing id). */
-export function decodeFrame(ctx: DecodeContext, parts: readonly Uint8Array[]): Decoded {
+/** Validates a received message (the parts after any routing id); the body is read only by the MAC. */
+export function decodeFrame(ctx: DecodeContext, channel: Channel, parts: readonly Uint8Array[]): Decoded {
   if (parts.length !== 3) return drop('malformed');
   const [headerBytes, tag, body] = parts as [Uint8Array, Uint8Array, Uint8Array];
   if (headerBytes.byteLength > MAX_HEADER_BYTES) return drop('oversized');
@@ -99,19 +122,20 @@ export function decodeFrame(ctx: DecodeContext, parts: readonly Uint8Array[]): D
     return drop('malformed');
   }
   const header = asHeader(raw);
-  if (header === undefined) return drop('malformed');
+  if (header === undefined || !ON_CHANNEL[channel].has(header.kind)) return drop('malformed');
   if (header.job !== ctx.job) return drop('wrong-job');
-  if (!timingSafeEqual(mac(ctx.key, headerBytes), tag)) return drop('bad-auth');
-  if (header.to !== ctx.rank || header.from >= ctx.size || header.from === ctx.rank) return drop('unknown-peer');
   if (header.length > ctx.maxElements || body.byteLength > ctx.maxElements * 4) return drop('oversized');
   if (body.byteLength !== header.length * 4) return drop('malformed');
+  if (header.kind !== 'data' && header.length !== 0) return drop('malformed');
+  const key = ctx.keys.key(header.from, header.inst);
+  const expected = frameTag(key, spaceOf(header.kind, channel), header.to, header.seq, headerBytes, body);
+  if (!tagsEqual(expected, tag)) return drop('bad-mac');
+  if (header.to !== ctx.rank || header.from >= ctx.size || header.from === ctx.rank) return drop('unknown-peer');
+  // Authentic, but from another process of that rank (an earlier run of this job): a replay.
+  const inst = ctx.keys.expected(header.from);
+  if (inst !== undefined && inst !== header.inst) return drop('replay');
   if (header.kind === 'data') return { ok: true, frame: { kind: 'data', header, body } };
-  if (header.length !== 0) return drop('malformed');
   return { ok: true, frame: { kind: header.kind, header } };
-}
-
-function mac(key: Buffer, bytes: Uint8Array): Buffer {
-  return createHmac('sha256', key).update(bytes).digest().subarray(0, MAC_BYTES);
 }
 
 function drop(reason: DropReason): Decoded {
@@ -126,20 +150,22 @@ function isCount(value: unknown): value is number {
 function asHeader(raw: unknown): FrameHeader | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const r = raw as Record<string, unknown>;
-  if (r.v !== FRAME_VERSION || typeof r.job !== 'string' || r.dtype !== 'f32') return undefined;
+  if (r.v !== FRAME_VERSION || typeof r.job !== 'string' || r.dtype !== 'f32' || !isInstance(r.inst)) return undefined;
   if (typeof r.kind !== 'string' || !KINDS.has(r.kind)) return undefined;
-  const counts = [r.from, r.to, r.iter, r.tag, r.length, r.seq];
-  if (!counts.every(isCount)) return undefined;
+  const counts = [r.from, r.to, r.iter, r.tag, r.length, r.seq, r.ref];
+  if (!counts.every(isCount) || (r.to as number) >= 2 ** 24) return undefined;
   return {
     v: FRAME_VERSION,
     job: r.job,
     kind: r.kind as FrameKind,
     from: r.from as number,
     to: r.to as number,
+    inst: r.inst,
     iter: r.iter as number,
     tag: r.tag as number,
     dtype: 'f32',
     length: r.length as number,
     seq: r.seq as number,
+    ref: r.ref as number,
   };
 }

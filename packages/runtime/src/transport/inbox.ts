@@ -4,12 +4,13 @@
  * stale iterations dropped, lost peers failing their waiters at once.
  */
 import { PeerError, TransportError } from '../errors.js';
+import { DROP_LOG_BASE } from './constants.js';
 import { DROP_REASONS, type DropReason, type RecvOptions, type TransportStats } from './types.js';
 
 export function emptyStats(): TransportStats {
   const dropped = {} as Record<DropReason, number>;
   for (const reason of DROP_REASONS) dropped[reason] = 0;
-  return { bytesSent: 0, bytesReceived: 0, framesSent: 0, framesReceived: 0, dropped };
+  return { bytesSent: 0, bytesReceived: 0, framesSent: 0, framesReceived: 0, framesResent: 0, dropped };
 }
 
 export function copyStats(stats: TransportStats): TransportStats {
@@ -35,6 +36,8 @@ export interface InboxOptions {
   size: number;
   timeoutMs: number;
   address(peer: number): string;
+  /** Told of drops at counts 1, 10, 100, ... of each reason (for the log). */
+  onDrop?: ((reason: DropReason, count: number) => void) | undefined;
 }
 
 export class Inbox {
@@ -51,8 +54,11 @@ export class Inbox {
     return this.finishedBelow;
   }
 
-  drop(reason: DropReason): DropReason {
-    this.stats.dropped[reason] += 1;
+  drop(reason: DropReason, count = 1): DropReason {
+    const before = this.stats.dropped[reason];
+    const after = before + count;
+    this.stats.dropped[reason] = after;
+    if (this.options.onDrop !== undefined && count > 0 && crossesPower(before, after)) this.options.onDrop(reason, after);
     return reason;
   }
 
@@ -124,7 +130,7 @@ export class Inbox {
     this.finishedBelow = iter;
     for (const [key, slot] of this.slots) {
       if (slot.iter >= iter) continue;
-      this.stats.dropped['stale-iteration'] += slot.frames.length;
+      this.drop('stale-iteration', slot.frames.length);
       for (const waiter of slot.waiters) {
         clearTimeout(waiter.timer);
         waiter.reject(staleError(this.options.rank, slot.peer, slot.iter, iter));
@@ -189,6 +195,12 @@ export class Inbox {
         `or raise the timeout (timeoutMs, DTRAIN_TIMEOUT_MS)`,
     );
   }
+}
+
+/** True when a power of DROP_LOG_BASE lies in (before, after]. */
+function crossesPower(before: number, after: number): boolean {
+  for (let p = 1; p <= after; p *= DROP_LOG_BASE) if (p > before) return true;
+  return false;
 }
 
 /** A float32 view of received bytes, copied only when misaligned (into `into` when it fits). */

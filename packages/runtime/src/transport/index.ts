@@ -11,6 +11,7 @@ export { DROP_REASONS } from './types.js';
 export { createMemoryNetwork, type MemoryNetworkOptions } from './memory.js';
 export { connectZmqTransport, type ZmqConnectOptions } from './connect.js';
 export { checkPeers } from './check.js';
-export { encodeFrame, decodeFrame, frameKey, type Frame, type DataFrame, type ControlFrame, type Decoded, type DecodeContext, type FrameCodec, type HeaderFields } from './frame.js';
+export { encodeFrame, decodeFrame, frameKey, senderKey, newInstance, Keyring, spaceOf, type Channel, type Space, type Frame, type DataFrame, type ControlFrame, type Decoded, type DecodeContext, type FrameCodec, type HeaderFields } from './frame.js';
+export { SECURE_MODES, DEFAULT_SECURE, type SecureMode } from './secure.js';
 export { DEFAULT_TIMEOUT_MS, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_INFLIGHT_BYTES } from './constants.js';
 export { chooseLocalAddress, parseHostPort } from './address.js';

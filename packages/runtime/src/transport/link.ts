@@ -3,59 +3,62 @@
  * ROUTER. Sends are serialized (one pending send per socket) and each data
  * frame is acknowledged by the peer over the same connection, which is what
  * lets send() resolve only once the body may be reused, and bounds the bytes
- * in flight. A dropped connection that stays down marks the peer lost.
+ * in flight. An unanswered frame is sent again (pending.ts), so one dropped
+ * on the way (a changed bit, a replaced connection) is not fatal. A dropped
+ * connection that stays down marks the peer lost.
  */
 import { Dealer } from 'zeromq';
-import { PeerError } from '../errors.js';
-import {
-  CLOSE_LINGER_MS,
-  HEARTBEAT_INTERVAL_MS,
-  HEARTBEAT_TIMEOUT_MS,
-} from './constants.js';
+import type { PeerError } from '../errors.js';
+import { CLOSE_LINGER_MS, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_REPLY_PART_BYTES } from './constants.js';
 import type { CurveKeys } from './curve.js';
-import { decodeFrame, encodeFrame, type DecodeContext } from './frame.js';
+import { decodeFrame, encodeFrame, type DecodeContext, type FrameCodec } from './frame.js';
 import { closedError } from './inbox.js';
+import { linkLostError, linkTimeoutError } from './link-errors.js';
+import { PendingFrames } from './pending.js';
+import { ReplayWindow } from './replay.js';
 import type { DropReason, FrameKind } from './types.js';
 
 export interface LinkOptions {
   rank: number;
   peer: number;
   address: string;
+  /** IPv4 address to connect from (this rank's published one), when it is local. */
+  sourceIp: string | undefined;
+  codec: FrameCodec;
   ctx: DecodeContext;
   timeoutMs: number;
   maxInflightBytes: number;
   lostGraceMs: number;
+  retransmitMs: number;
   /** Copy the body and resolve once queued, instead of waiting for the ack. */
   copy: boolean;
   curve: CurveKeys | undefined;
   onLost(peer: number, why: string): void;
   onDrop(reason: DropReason): void;
-}
-
-interface Pending {
-  resolve(): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
-  bytes: number;
-  iter: number;
+  onRetransmit(): void;
 }
 
 export class Link {
   private readonly dealer: Dealer;
-  private seq = 0;
+  private dataSeq = 0;
+  private controlSeq = 0;
   private tail: Promise<unknown> = Promise.resolve();
-  private readonly pending = new Map<number, Pending>();
-  private inflight = 0;
-  private budgetWaiters: Array<() => void> = [];
+  private readonly pending: PendingFrames;
+  private readonly replies = new ReplayWindow();
   private grace: NodeJS.Timeout | undefined;
+  /** The connection dropped since the last connect. */
+  private down = false;
   private closed = false;
   lost: string | undefined;
 
   constructor(private readonly o: LinkOptions) {
     this.dealer = new Dealer({
       linger: CLOSE_LINGER_MS,
-      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-      heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
+      // No ZMTP heartbeats over ipc: a dead process's socket closes at once, and libzmq 4.3.5
+      // aborts (`!_io_error`, stream_engine_base.cpp) when a heartbeat fires on an ipc
+      // connection whose peer hung up while its input was stopped (see the runtime README).
+      ...(o.address.startsWith('ipc://') ? {} : { heartbeatInterval: HEARTBEAT_INTERVAL_MS, heartbeatTimeout: HEARTBEAT_TIMEOUT_MS }),
+      maxMessageSize: MAX_REPLY_PART_BYTES,
       ipv6: o.address.startsWith('tcp://['),
     });
     if (o.curve !== undefined) {
@@ -63,9 +66,19 @@ export class Link {
       this.dealer.curvePublicKey = o.curve.clientPublic;
       this.dealer.curveSecretKey = o.curve.clientSecret;
     }
+    this.pending = new PendingFrames({
+      retransmitMs: o.retransmitMs,
+      resend: (parts) => {
+        if (this.closed || this.lost !== undefined) return;
+        this.o.onRetransmit();
+        void this.enqueueParts(parts).catch(() => undefined);
+      },
+    });
     this.dealer.events.on('disconnect', () => this.onDisconnect());
     this.dealer.events.on('connect', () => this.onConnect());
-    this.dealer.connect(o.address);
+    // From the address this rank published, so the peer's admission check (zap.ts) finds it in the table.
+    const v4 = /^tcp:\/\/(\d+\.\d+\.\d+\.\d+:\d+)$/.exec(o.address);
+    this.dealer.connect(o.sourceIp !== undefined && v4 !== null ? `tcp://${o.sourceIp}:0;${v4[1]}` : o.address);
     void this.receiveLoop();
   }
 
@@ -74,40 +87,36 @@ export class Link {
     const deadline = Date.now() + this.o.timeoutMs;
     this.throwIfGone(iter);
     await this.reserve(body.byteLength, iter, deadline);
-    const seq = ++this.seq;
+    const seq = ++this.dataSeq;
     const payload = this.o.copy ? new Float32Array(body) : body;
-    const acked = this.expect(seq, iter, deadline, body.byteLength, 'acknowledge');
+    const parts = this.encode('data', seq, iter, tag, payload);
+    const acked = this.pending.expect(`d${seq}`, parts, iter, body.byteLength, deadline, () => this.timeoutError(iter, 'acknowledge'));
     if (this.o.copy) acked.catch(() => undefined);
-    await this.enqueue('data', seq, iter, tag, payload);
+    await this.enqueueParts(parts, `d${seq}`);
     if (!this.o.copy) await acked;
   }
 
   /** Resolves once every data frame sent so far was acknowledged, the peer is lost, or at `deadline`. */
   async drain(deadline: number): Promise<void> {
-    while (this.inflight > 0 && !this.closed && this.lost === undefined && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-        this.budgetWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+    while (this.pending.inflight > 0 && !this.closed && this.lost === undefined && Date.now() < deadline) {
+      await this.pending.changed(deadline);
     }
   }
 
   /** Resolves when the peer answers a ping. */
   async ping(deadline: number): Promise<void> {
     this.throwIfGone(0);
-    const seq = ++this.seq;
-    const ponged = this.expect(seq, 0, deadline, 0, 'answer a ping');
-    await this.enqueue('ping', seq, 0, 0);
+    const seq = ++this.controlSeq;
+    const parts = this.encode('ping', seq, 0, 0);
+    const ponged = this.pending.expect(`c${seq}`, parts, 0, 0, deadline, () => this.timeoutError(0, 'answer a ping'));
+    await this.enqueueParts(parts, `c${seq}`);
     await ponged;
   }
 
   /** Tells the peer this rank closes; waits at most `ms` for the frame to be queued. */
   async bye(ms: number): Promise<void> {
     if (this.closed || this.lost !== undefined) return;
-    const sent = this.enqueue('bye', ++this.seq, 0, 0).catch(() => undefined);
+    const sent = this.enqueueParts(this.encode('bye', ++this.controlSeq, 0, 0)).catch(() => undefined);
     await Promise.race([sent, new Promise((r) => setTimeout(r, ms).unref())]);
   }
 
@@ -116,8 +125,7 @@ export class Link {
     if (this.closed || this.lost !== undefined) return;
     this.lost = why;
     clearTimeout(this.grace);
-    for (const [seq, p] of this.pending) this.settle(seq, this.lostError(p.iter));
-    this.wakeBudget();
+    this.pending.failAll((iter) => this.lostError(iter));
     this.o.onLost(this.o.peer, why);
   }
 
@@ -125,83 +133,59 @@ export class Link {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.grace);
-    for (const seq of [...this.pending.keys()]) this.settle(seq, closedError(this.o.rank));
-    this.wakeBudget();
+    this.pending.failAll(() => closedError(this.o.rank));
+    // The short linger (CLOSE_LINGER_MS) lets the queued 'bye' reach the peer: without it the peer
+    // learns of the close only when the connection's grace runs out, after some other rank's news.
     this.dealer.close();
   }
 
-  private enqueue(kind: FrameKind, seq: number, iter: number, tag: number, body?: Float32Array): Promise<void> {
-    const parts = encodeFrame(this.o.ctx, { kind, from: this.o.rank, to: this.o.peer, iter, tag, seq }, body);
+  private encode(kind: FrameKind, seq: number, iter: number, tag: number, body?: Float32Array): Buffer[] {
+    return encodeFrame(this.o.codec, 'link', { kind, from: this.o.rank, to: this.o.peer, iter, tag, seq }, body);
+  }
+
+  /** Queues `parts` behind earlier sends; `key`'s retransmit timer starts once they are queued. */
+  private enqueueParts(parts: Buffer[], key?: string): Promise<void> {
     const run = this.tail.then(async () => {
       if (this.closed) throw closedError(this.o.rank);
       await this.dealer.send(parts);
+      if (key !== undefined) this.pending.sent(key);
     });
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  private expect(seq: number, iter: number, deadline: number, bytes: number, what: string): Promise<void> {
-    this.inflight += bytes;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => this.settle(seq, this.timeoutError(iter, what)), Math.max(0, deadline - Date.now()));
-      this.pending.set(seq, { resolve, reject, timer, bytes, iter });
-    });
-  }
-
-  private settle(seq: number, error?: Error): void {
-    const p = this.pending.get(seq);
-    if (p === undefined) return;
-    this.pending.delete(seq);
-    clearTimeout(p.timer);
-    this.inflight -= p.bytes;
-    this.wakeBudget();
-    if (error === undefined) p.resolve();
-    else p.reject(error);
-  }
-
   /** Back-pressure by bytes: wait until this body fits in the in-flight budget (one frame always may). */
   private async reserve(bytes: number, iter: number, deadline: number): Promise<void> {
-    while (this.inflight > 0 && this.inflight + bytes > this.o.maxInflightBytes) {
+    while (this.pending.inflight > 0 && this.pending.inflight + bytes > this.o.maxInflightBytes) {
       this.throwIfGone(iter);
       if (Date.now() >= deadline) throw this.timeoutError(iter, 'drain earlier frames');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-        this.budgetWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.pending.changed(deadline);
     }
     this.throwIfGone(iter);
   }
 
-  private wakeBudget(): void {
-    const waiters = this.budgetWaiters;
-    this.budgetWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
   private async receiveLoop(): Promise<void> {
     try {
-      for await (const parts of this.dealer) {
-        const decoded = decodeFrame(this.o.ctx, parts);
-        if (!decoded.ok) {
-          this.o.onDrop(decoded.reason);
-          continue;
-        }
-        const { kind, header } = decoded.frame;
-        if (header.from !== this.o.peer) this.o.onDrop('unknown-peer');
-        // The peer closed: every ack it owed us came before this on this connection.
-        else if (kind === 'bye') this.markLost('it closed its transport');
-        else if ((kind === 'ack' || kind === 'pong') && this.pending.has(header.seq)) this.settle(header.seq);
-        else this.o.onDrop(kind === 'ack' || kind === 'pong' ? 'duplicate' : 'malformed');
-      }
+      for await (const parts of this.dealer) this.onReply(parts);
     } catch {
       // The socket closed: nothing more to read.
     }
   }
 
+  private onReply(parts: Buffer[]): void {
+    const decoded = decodeFrame(this.o.ctx, 'reply', parts);
+    if (!decoded.ok) return this.o.onDrop(decoded.reason);
+    const { kind, header } = decoded.frame;
+    if (header.from !== this.o.peer) return this.o.onDrop('unknown-peer');
+    if (!this.replies.accept(header.seq)) return this.o.onDrop('replay');
+    // The peer closed: every ack it owed us came before this on this connection.
+    if (kind === 'bye') this.markLost('it closed its transport');
+    // An answer to a frame no longer pending is the echo of a retransmit: nothing to do.
+    else this.pending.settle(`${kind === 'ack' ? 'd' : 'c'}${header.ref}`);
+  }
+
   private onDisconnect(): void {
+    this.down = true;
     if (this.closed || this.lost !== undefined || this.grace !== undefined) return;
     this.grace = setTimeout(() => {
       this.grace = undefined;
@@ -212,6 +196,8 @@ export class Link {
   private onConnect(): void {
     clearTimeout(this.grace);
     this.grace = undefined;
+    if (this.down && !this.closed && this.lost === undefined) this.pending.resendAll();
+    this.down = false;
   }
 
   private throwIfGone(iter: number): void {
@@ -220,26 +206,10 @@ export class Link {
   }
 
   private lostError(iter: number): PeerError {
-    const { rank, peer, address } = this.o;
-    return new PeerError(
-      'E_PEER_LOST',
-      peer,
-      address,
-      iter,
-      `rank ${rank}: rank ${peer} (${address}) is gone (${this.lost ?? 'lost'}) while iteration ${iter} was being sent to it; ` +
-        `see that rank's log for why it stopped`,
-    );
+    return linkLostError(this.o, iter, this.lost ?? 'lost');
   }
 
   private timeoutError(iter: number, what: string): PeerError {
-    const { rank, peer, address, timeoutMs } = this.o;
-    return new PeerError(
-      'E_PEER_TIMEOUT',
-      peer,
-      address,
-      iter,
-      `rank ${rank}: rank ${peer} (${address}) did not ${what} for iteration ${iter} within ${timeoutMs} ms; ` +
-        `check that it runs and that this host reaches ${address}, or raise the timeout (timeoutMs, DTRAIN_TIMEOUT_MS)`,
-    );
+    return linkTimeoutError(this.o, iter, what);
   }
 }

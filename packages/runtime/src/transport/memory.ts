@@ -8,7 +8,7 @@ import { PeerError, TransportError } from '../errors.js';
 import { DEFAULT_MAX_ELEMENTS, DEFAULT_TIMEOUT_MS } from './constants.js';
 import { closedError, copyStats, Inbox } from './inbox.js';
 import type { CheckOptions, RecvOptions, Transport, TransportStats } from './types.js';
-import { checkBody, checkLink, checkTimeout } from './validate.js';
+import { checkBody, checkFrameLimit, checkLink, checkTimeout } from './validate.js';
 
 export interface MemoryNetworkOptions {
   /** Default deadline of a receive, in ms (default 30 s). */
@@ -45,6 +45,8 @@ class MemoryTransport implements Transport {
   readonly timeoutMs: number;
   readonly inbox: Inbox;
   closed = false;
+  /** Largest body this rank sends or takes (limitFrames). */
+  limit: number;
   private sentStats = { bytesSent: 0, framesSent: 0 };
   private readonly checkers = new Set<number>();
   private checkWaiters: Array<() => void> = [];
@@ -55,6 +57,7 @@ class MemoryTransport implements Transport {
     private readonly net: Shared,
   ) {
     this.timeoutMs = net.timeoutMs;
+    this.limit = net.maxElements;
     this.inbox = new Inbox({ rank, size, timeoutMs: net.timeoutMs, address: (peer) => this.address(peer) });
   }
 
@@ -64,9 +67,9 @@ class MemoryTransport implements Transport {
 
   async send(peer: number, iter: number, tag: number, body: Float32Array): Promise<void> {
     checkLink(this.rank, this.size, peer, iter, tag);
-    checkBody(body, this.net.maxElements);
-    if (this.closed) throw closedError(this.rank);
     const target = this.net.nodes[peer]!;
+    checkBody(body, Math.min(this.limit, target.limit));
+    if (this.closed) throw closedError(this.rank);
     if (target.closed) {
       throw new PeerError(
         'E_PEER_LOST',
@@ -93,6 +96,11 @@ class MemoryTransport implements Transport {
 
   finish(iter: number): void {
     this.inbox.finish(iter);
+  }
+
+  async limitFrames(maxElements: number): Promise<void> {
+    checkFrameLimit(maxElements);
+    this.limit = Math.min(this.limit, maxElements);
   }
 
   /** Like the real one: succeeds once each peer has checked this rank back (or is reported). */

@@ -1,21 +1,33 @@
 /**
- * Rendezvous: every rank tells rank 0 its data address and learns all of
- * them back. Messages are [msgpack payload, HMAC] under a key derived from
- * the job secret; a hello without the secret (or for another job, world
- * size or a taken rank) is refused, with the reason, and never registered.
+ * Rendezvous: every rank tells rank 0 its data address and its process
+ * instance id (the key its frames are MACed with, mac.ts), and learns all
+ * of them back. Messages are [msgpack payload, HMAC] under a key derived
+ * from the job secret; a hello without the secret (or for another job,
+ * world size or a taken rank) is refused, with the reason, and never
+ * registered. Under CURVE the rendezvous sockets are encrypted too, with
+ * the job's keys (curve.ts), and only the job's client key is admitted.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Packr, Unpackr } from 'msgpackr';
 import { Dealer, Router } from 'zeromq';
 import { RendezvousError } from '../errors.js';
 import { CLOSE_LINGER_MS } from './constants.js';
+import type { CurveKeys } from './curve.js';
+import { isInstance } from './mac.js';
+import { openZapDomain, ZapGate } from './zap.js';
 
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 const MAX_MESSAGE_BYTES = 1 << 20;
 
-interface Hello { kind: 'hello'; job: string; rank: number; size: number; address: string; nonce: string }
-interface Table { kind: 'table'; job: string; nonce: string; addresses: string[] }
+interface Hello { kind: 'hello'; job: string; rank: number; size: number; address: string; inst: string; nonce: string }
+interface Table { kind: 'table'; job: string; nonce: string; addresses: string[]; instances: string[] }
+
+/** What every rank learns: index = rank. */
+export interface JobTable {
+  addresses: string[];
+  instances: string[];
+}
 interface Refused { kind: 'refused'; reason: string }
 
 export interface RendezvousCommon {
@@ -23,6 +35,10 @@ export interface RendezvousCommon {
   secret: string;
   size: number;
   timeoutMs: number;
+  /** This process's instance id. */
+  inst: string;
+  /** Encrypt the rendezvous with the job's CURVE keys. */
+  curve?: CurveKeys | undefined;
 }
 
 export function rendezvousKey(secret: string, job: string): Buffer {
@@ -31,30 +47,48 @@ export function rendezvousKey(secret: string, job: string): Buffer {
 
 /** Rank 0's side: collects every rank's address; `table` settles once all have it (or at the timeout). */
 export class RendezvousServer {
-  readonly table: Promise<string[]>;
+  readonly table: Promise<JobTable>;
   /** Hellos refused so far (no secret, wrong job/size, taken rank...). */
   refused = 0;
   private readonly router: Router;
   private readonly key: Buffer;
   private readonly addresses: Array<string | undefined>;
+  private readonly instances: Array<string | undefined>;
   private readonly waiting = new Map<number, { routingId: Buffer; nonce: string }>();
   private complete = false;
 
-  private constructor(private readonly o: RendezvousCommon & { ownAddress: string }, router: Router) {
+  private constructor(
+    private readonly o: RendezvousCommon & { ownAddress: string },
+    router: Router,
+    private readonly closeZap: () => void,
+  ) {
     this.router = router;
     this.key = rendezvousKey(o.secret, o.job);
     this.addresses = new Array<string | undefined>(o.size).fill(undefined);
     this.addresses[0] = o.ownAddress;
+    this.instances = new Array<string | undefined>(o.size).fill(undefined);
+    this.instances[0] = o.inst;
     this.table = this.serve();
     this.table.catch(() => undefined);
   }
 
   static async open(o: RendezvousCommon & { ownAddress: string; endpoint: string }): Promise<RendezvousServer> {
     const router = new Router({ linger: 1_000, maxMessageSize: MAX_MESSAGE_BYTES, ipv6: o.endpoint.includes('[') });
+    let zap: { domain: string; close(): void } | undefined;
     try {
+      if (o.curve !== undefined) {
+        // Any host may join (the table is not known yet), but only with the job's client key.
+        const gate = new ZapGate({ clientKey: o.curve.clientPublic, onRefused: () => undefined });
+        gate.allow(['*']);
+        zap = await openZapDomain(gate);
+        router.zapDomain = zap.domain;
+        router.curveServer = true;
+        router.curveSecretKey = o.curve.serverSecret;
+      }
       await router.bind(o.endpoint);
     } catch (cause) {
       router.close();
+      zap?.close();
       throw new RendezvousError(
         'E_RENDEZVOUS_ADDRESS',
         `rank 0 cannot listen for the rendezvous at ${o.endpoint} (${(cause as Error).message}); ` +
@@ -62,14 +96,15 @@ export class RendezvousServer {
         { cause },
       );
     }
-    return new RendezvousServer(o, router);
+    return new RendezvousServer(o, router, () => zap?.close());
   }
 
   close(): void {
     this.router.close();
+    this.closeZap();
   }
 
-  private async serve(): Promise<string[]> {
+  private async serve(): Promise<JobTable> {
     const timer = setTimeout(() => this.router.close(), this.o.timeoutMs);
     try {
       for await (const [routingId, ...parts] of this.router) {
@@ -81,7 +116,7 @@ export class RendezvousServer {
           for (const [, who] of this.waiting) await this.sendTable(who.routingId, who.nonce);
           this.waiting.clear();
           void this.serveLate();
-          return this.addresses as string[];
+          return { addresses: this.addresses as string[], instances: this.instances as string[] };
         }
       }
     } catch {
@@ -92,7 +127,8 @@ export class RendezvousServer {
     throw new RendezvousError(
       'E_RENDEZVOUS_TIMEOUT',
       `rank 0: ranks ${missing.join(', ')} of ${this.o.size} did not join within ${this.o.timeoutMs} ms ` +
-        `(${this.refused} attempt(s) refused); check that they started with the same DTRAIN_RENDEZVOUS, job id and secret`,
+        `(${this.refused} attempt(s) refused); check that they started with the same DTRAIN_RENDEZVOUS, job id, secret ` +
+        `and --secure mode (DTRAIN_SECURE: a rank in the other mode cannot even reach rank 0)`,
     );
   }
 
@@ -117,6 +153,7 @@ export class RendezvousServer {
     }
     const h = hello as Hello;
     this.addresses[h.rank] = h.address;
+    this.instances[h.rank] = h.inst;
     if (this.complete) await this.sendTable(routingId, h.nonce);
     else this.waiting.set(h.rank, { routingId, nonce: h.nonce });
   }
@@ -129,11 +166,13 @@ export class RendezvousServer {
     if (!Number.isInteger(hello.rank) || hello.rank < 1 || hello.rank >= size) return `rank ${hello.rank} is not in [1, ${size})`;
     const known = this.addresses[hello.rank];
     if (known !== undefined && known !== hello.address) return `rank ${hello.rank} already joined from ${known}`;
+    const inst = this.instances[hello.rank];
+    if (inst !== undefined && inst !== hello.inst) return `rank ${hello.rank} already joined as another process`;
     return undefined;
   }
 
   private async sendTable(routingId: Buffer, nonce: string): Promise<void> {
-    const table: Table = { kind: 'table', job: this.o.job, nonce, addresses: this.addresses as string[] };
+    const table: Table = { kind: 'table', job: this.o.job, nonce, addresses: this.addresses as string[], instances: this.instances as string[] };
     const payload = packr.pack(table);
     await this.send(routingId, [payload, sign(this.key, payload)]);
   }
@@ -150,11 +189,16 @@ export class RendezvousServer {
 /** A worker's side: registers `address` as `rank` with rank 0 at `endpoint`; resolves to every rank's address. */
 export async function joinRendezvous(
   o: RendezvousCommon & { endpoint: string; rank: number; address: string },
-): Promise<string[]> {
+): Promise<JobTable> {
   const key = rendezvousKey(o.secret, o.job);
   const dealer = new Dealer({ linger: CLOSE_LINGER_MS, maxMessageSize: MAX_MESSAGE_BYTES, ipv6: o.endpoint.includes('[') });
+  if (o.curve !== undefined) {
+    dealer.curveServerKey = o.curve.serverPublic;
+    dealer.curvePublicKey = o.curve.clientPublic;
+    dealer.curveSecretKey = o.curve.clientSecret;
+  }
   const nonce = randomBytes(16).toString('hex');
-  const hello: Hello = { kind: 'hello', job: o.job, rank: o.rank, size: o.size, address: o.address, nonce };
+  const hello: Hello = { kind: 'hello', job: o.job, rank: o.rank, size: o.size, address: o.address, inst: o.inst, nonce };
   const payload = packr.pack(hello);
   const deadline = Date.now() + o.timeoutMs;
   try {
@@ -175,14 +219,14 @@ export async function joinRendezvous(
         throw new RendezvousError('E_RENDEZVOUS_REFUSED', `rank ${o.rank}: rank 0 at ${o.endpoint} refused to register it: ${refused}`);
       }
       const table = parts.length === 2 ? decode(parts[0]!, parts[1]!, key) : undefined;
-      if (isTable(table, o.size) && table.nonce === nonce && table.job === o.job && table.addresses[o.rank] === o.address) {
-        return table.addresses;
+      if (isTable(table, o.size) && table.nonce === nonce && table.job === o.job && table.addresses[o.rank] === o.address && table.instances[o.rank] === o.inst) {
+        return { addresses: table.addresses, instances: table.instances };
       }
     }
     throw new RendezvousError(
       'E_RENDEZVOUS_TIMEOUT',
       `rank ${o.rank}: no address table from rank 0 at ${o.endpoint} within ${o.timeoutMs} ms; check DTRAIN_RENDEZVOUS, ` +
-        `that rank 0 runs and that all ${o.size} ranks started`,
+        `that rank 0 runs, that all ${o.size} ranks started, and that every rank has the same secret and --secure mode (DTRAIN_SECURE)`,
     );
   } finally {
     dealer.close();
@@ -216,14 +260,15 @@ function isHello(r: unknown): r is Hello {
   if (typeof r !== 'object' || r === null) return false;
   const h = r as Record<string, unknown>;
   return h.kind === 'hello' && typeof h.job === 'string' && typeof h.rank === 'number' && typeof h.size === 'number'
-    && typeof h.nonce === 'string' && isEndpoint(h.address);
+    && typeof h.nonce === 'string' && isEndpoint(h.address) && isInstance(h.inst);
 }
 
 function isTable(r: unknown, size: number): r is Table {
   if (typeof r !== 'object' || r === null) return false;
   const t = r as Record<string, unknown>;
   return t.kind === 'table' && typeof t.job === 'string' && typeof t.nonce === 'string' && Array.isArray(t.addresses)
-    && t.addresses.length === size && t.addresses.every(isEndpoint);
+    && t.addresses.length === size && t.addresses.every(isEndpoint)
+    && Array.isArray(t.instances) && t.instances.length === size && t.instances.every(isInstance);
 }
 
 function isEndpoint(a: unknown): a is string {

@@ -14,7 +14,7 @@ export type FrameKind = 'data' | 'ack' | 'ping' | 'pong' | 'bye';
 /** Header of every frame (encoded with msgpackr); the body is raw float32. */
 export interface FrameHeader {
   /** Format version. */
-  readonly v: 1;
+  readonly v: 2;
   /** Job id: frames of another job are dropped. */
   readonly job: string;
   readonly kind: FrameKind;
@@ -22,6 +22,8 @@ export interface FrameHeader {
   readonly from: number;
   /** Receiver rank: a frame addressed to another rank is dropped. */
   readonly to: number;
+  /** Sender process instance (16 hex chars, published at the rendezvous): selects the MAC key. */
+  readonly inst: string;
   /** Iteration (or collective-operation sequence number), >= 0. */
   readonly iter: number;
   /** Sub-step within the iteration (exchange round, allreduce chunk/phase...), >= 0. */
@@ -30,30 +32,41 @@ export interface FrameHeader {
   /** Number of float32 elements in the body. */
   readonly length: number;
   /**
-   * Per-link sequence number, strictly increasing from a sender to one
-   * receiver (replays are dropped); an 'ack'/'pong' carries the acked seq.
+   * Number in the frame's sequence space (data; a Link's ping/bye; a
+   * ROUTER's ack/pong/bye), counted per sender process and receiver; each
+   * number is accepted once (replays are dropped).
    */
   readonly seq: number;
+  /** 'ack' / 'pong': the seq of the frame answered; 0 otherwise. */
+  readonly ref: number;
 }
 
 /** Why a received frame was dropped. */
 export type DropReason =
+  /** Not a frame: wrong part count, undecodable or mis-shaped header, body length not the header's, a kind on the wrong channel. */
   | 'malformed'
+  /** A header or body above the limit (the model's frame, once known). */
   | 'oversized'
   | 'wrong-job'
-  | 'bad-auth'
+  /** The MAC over header and body does not verify: forged or changed on the way. */
+  | 'bad-mac'
   | 'stale-iteration'
+  /** Authentic but addressed to another rank, or claiming this rank / a rank outside the job as sender. */
   | 'unknown-peer'
-  | 'duplicate';
+  /** Authentic but seen before (same sequence number in its space), or from an earlier process of that rank. */
+  | 'replay'
+  /** A connection refused before any frame: an address outside the job, or a CURVE key that is not the job's. */
+  | 'refused';
 
 export const DROP_REASONS: readonly DropReason[] = [
   'malformed',
   'oversized',
   'wrong-job',
-  'bad-auth',
+  'bad-mac',
   'stale-iteration',
   'unknown-peer',
-  'duplicate',
+  'replay',
+  'refused',
 ];
 
 export interface TransportStats {
@@ -63,6 +76,8 @@ export interface TransportStats {
   /** 'data' frames only. */
   framesSent: number;
   framesReceived: number;
+  /** Frames sent again because their answer was late or their connection dropped. */
+  framesResent: number;
   dropped: Record<DropReason, number>;
 }
 
@@ -107,6 +122,13 @@ export interface Transport {
    * are dropped as stale, and pending receives for them reject (E_TRANSPORT_STALE).
    */
   finish(iter: number): void;
+  /**
+   * From now on refuse bodies above `maxElements` floats, sent or received
+   * (the model's frame, once known), before their MAC is computed; never
+   * raises the limit. (What ZeroMQ buffers per part is bounded when the
+   * transport opens: ZmqConnectOptions.maxElements.)
+   */
+  limitFrames(maxElements: number): Promise<void>;
   /**
    * Check that this rank and each of `peers` can exchange frames both ways.
    * Rejects with TransportError E_TRANSPORT_UNREACHABLE naming every

@@ -35,6 +35,13 @@ export function checkBody(body: unknown, maxElements: number): asserts body is F
   }
 }
 
+/** A frame limit is a positive integer number of float32 elements. */
+export function checkFrameLimit(maxElements: number): void {
+  if (!Number.isSafeInteger(maxElements) || maxElements < 1) {
+    throw new TransportError('E_TRANSPORT_ARGUMENT', `the frame limit must be a positive integer number of floats; got ${String(maxElements)}`);
+  }
+}
+
 export function checkTimeout(timeoutMs: number): void {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new TransportError('E_TRANSPORT_ARGUMENT', `timeoutMs must be a positive number of ms; got ${String(timeoutMs)}`);

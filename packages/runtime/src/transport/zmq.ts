@@ -1,19 +1,21 @@
 /**
  * The ZeroMQ transport. Each rank binds one ROUTER (tcp:// or ipc://) that
  * receives every peer's frames and answers with acks/pongs on the same
- * connection, and opens one DEALER Link per peer it talks to. Received data
- * frames are checked (frame.ts), de-duplicated by per-link sequence number
- * and routed to the Inbox's per-(peer, iteration, tag) queues.
+ * connection, and opens one DEALER Link per peer it talks to. Received
+ * frames are verified (frame.ts) before anything reads their body, checked
+ * against a replay window per peer and sequence space (replay.ts), and data
+ * is routed to the Inbox's per-(peer, iteration, tag) queues.
  */
 import type { Router } from 'zeromq';
-import { TransportError } from '../errors.js';
 import { CLOSE_BYE_WAIT_MS, CLOSE_FLUSH_LINGER_MS } from './constants.js';
 import { copyStats, closedError, Inbox } from './inbox.js';
 import type { CurveKeys } from './curve.js';
-import { decodeFrame, encodeFrame, type DecodeContext } from './frame.js';
+import { decodeFrame, encodeFrame, spaceOf, type DecodeContext, type FrameCodec } from './frame.js';
 import { Link } from './link.js';
-import type { CheckOptions, RecvOptions, Transport, TransportStats } from './types.js';
-import { checkBody, checkLink } from './validate.js';
+import { ReplayGuard } from './replay.js';
+import { checkPeerLinks } from './ping.js';
+import type { CheckOptions, DropReason, RecvOptions, Transport, TransportStats } from './types.js';
+import { checkBody, checkFrameLimit, checkLink } from './validate.js';
 
 export interface ZmqTransportInit {
   rank: number;
@@ -22,13 +24,19 @@ export interface ZmqTransportInit {
   addresses: readonly string[];
   /** This rank's ROUTER, bound at addresses[rank] (CURVE already configured). */
   router: Router;
+  /** Mutable: limitFrames() lowers maxElements. */
   ctx: DecodeContext;
+  codec: FrameCodec;
   timeoutMs: number;
   maxInflightBytes: number;
   lostGraceMs: number;
+  retransmitMs: number;
   copy: boolean;
   curve: CurveKeys | undefined;
-  /** Runs last in close(): rendezvous socket, ipc file. */
+  onDrop: ((reason: DropReason, count: number) => void) | undefined;
+  /** IPv4 address the ROUTER is bound on and published (not with `advertise`): links connect from it. */
+  sourceIp: string | undefined;
+  /** Runs last in close(): rendezvous socket, ipc file, ZAP domain. */
   cleanup(): Promise<void>;
 }
 
@@ -36,15 +44,17 @@ export class ZmqTransport implements Transport {
   readonly rank: number;
   readonly size: number;
   readonly timeoutMs: number;
-  private readonly inbox: Inbox;
+  /** Refused connections are counted here too (ZAP, connect.ts). */
+  readonly inbox: Inbox;
   private readonly links = new Map<number, Link>();
-  private readonly lastSeq = new Map<number, number>();
+  private readonly guard = new ReplayGuard();
+  private readonly replySeq = new Map<number, number>();
   /** Routing id of each peer's DEALER connection to our ROUTER (where its acks go). */
   private readonly routes = new Map<number, Buffer>();
   private readonly pingedBy = new Set<number>();
   private pingWaiters: Array<() => void> = [];
   private replyTail: Promise<unknown> = Promise.resolve();
-  private sent = { bytesSent: 0, framesSent: 0 };
+  private sent = { bytesSent: 0, framesSent: 0, framesResent: 0 };
   private closed = false;
   /** Set once the sockets are closed; until then acks keep flowing (peers may be draining too). */
   private socketsClosed = false;
@@ -53,7 +63,7 @@ export class ZmqTransport implements Transport {
     this.rank = init.rank;
     this.size = init.size;
     this.timeoutMs = init.timeoutMs;
-    this.inbox = new Inbox({ rank: init.rank, size: init.size, timeoutMs: init.timeoutMs, address: (p) => this.address(p) });
+    this.inbox = new Inbox({ rank: init.rank, size: init.size, timeoutMs: init.timeoutMs, address: (p) => this.address(p), onDrop: init.onDrop });
     void this.receiveLoop();
   }
 
@@ -84,20 +94,37 @@ export class ZmqTransport implements Transport {
     this.inbox.finish(iter);
   }
 
+  /**
+   * Bodies above `maxElements` are refused from now on, sent or received,
+   * before their MAC is read. ZeroMQ's own per-part limit stays the one the
+   * ROUTER was bound with (it reads it at bind time; binding again to lower
+   * it drops every connection and can trip a libzmq assertion).
+   */
+  async limitFrames(maxElements: number): Promise<void> {
+    checkFrameLimit(maxElements);
+    if (maxElements < this.init.ctx.maxElements) this.init.ctx.maxElements = maxElements;
+  }
+
   async checkPeers(peers: readonly number[], options: CheckOptions = {}): Promise<void> {
     if (this.closed) throw closedError(this.rank);
     for (const peer of peers) checkLink(this.rank, this.size, peer, 0, 0);
-    const deadline = options.deadline ?? Date.now() + this.timeoutMs;
-    const problems = await Promise.all(peers.map((peer) => this.checkOne(peer, deadline)));
-    const bad = problems.filter((p): p is string => p !== undefined);
-    if (bad.length > 0) {
-      throw new TransportError(
-        'E_TRANSPORT_UNREACHABLE',
-        `rank ${this.rank} (${this.address(this.rank)}) cannot exchange with ${bad.length} peer(s): ${bad.join('; ')}. ` +
-          `Check that those ranks run, that the addresses are reachable from here (firewall, interface: iface / DTRAIN_IFACE), ` +
-          `and that all ranks share the job id and secret`,
-      );
-    }
+    await checkPeerLinks({
+      rank: this.rank,
+      peers,
+      deadline: options.deadline ?? Date.now() + this.timeoutMs,
+      address: (p) => this.address(p),
+      ping: (peer, deadline) => this.link(peer).ping(deadline),
+      pingedBy: (peer) => this.pingedBy.has(peer),
+      closed: () => this.closed,
+      waitForPing: (ms) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          this.pingWaiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+    });
   }
 
   stats(): TransportStats {
@@ -117,7 +144,7 @@ export class ZmqTransport implements Transport {
     const deadline = Date.now() + this.timeoutMs;
     await Promise.all([...this.links.values()].map((link) => link.drain(deadline)));
     // Acks travel ROUTER -> peer's DEALER: a 'bye' behind them on that connection reaches the peer after them.
-    for (const [peer, routingId] of this.routes) this.reply(routingId, 'bye', peer, this.lastSeq.get(peer) ?? 0, 0, 0);
+    for (const [peer, routingId] of this.routes) this.reply(routingId, 'bye', peer, 0, 0, 0);
     // Our DEALERs tell each peer's ROUTER that no more data comes (its receives fail at once).
     await Promise.all([...this.links.values()].map((link) => link.bye(CLOSE_BYE_WAIT_MS)));
     await untilOr(this.replyTail, deadline);
@@ -126,30 +153,8 @@ export class ZmqTransport implements Transport {
     for (const link of this.links.values()) link.close();
     this.init.router.linger = CLOSE_FLUSH_LINGER_MS;
     this.init.router.close();
-    for (const wake of this.pingWaiters) wake();
+    this.wakePingWaiters();
     await this.init.cleanup();
-  }
-
-  private async checkOne(peer: number, deadline: number): Promise<string | undefined> {
-    const where = `${this.rank}<->${peer} (${this.address(peer)})`;
-    try {
-      await this.link(peer).ping(deadline);
-    } catch (error) {
-      return `${where}: no answer to our ping (${(error as Error).message})`;
-    }
-    while (!this.pingedBy.has(peer)) {
-      if (this.closed) return `${where}: closed`;
-      const left = deadline - Date.now();
-      if (left <= 0) return `${where}: it answers but its own ping never reached us`;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.pingWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    return undefined;
   }
 
   private link(peer: number): Link {
@@ -159,14 +164,18 @@ export class ZmqTransport implements Transport {
         rank: this.rank,
         peer,
         address: this.address(peer),
+        sourceIp: this.init.sourceIp,
+        codec: this.init.codec,
         ctx: this.init.ctx,
         timeoutMs: this.timeoutMs,
         maxInflightBytes: this.init.maxInflightBytes,
         lostGraceMs: this.init.lostGraceMs,
+        retransmitMs: this.init.retransmitMs,
         copy: this.init.copy,
         curve: this.init.curve,
         onLost: (p, why) => this.inbox.peerLost(p, why),
         onDrop: (reason) => this.inbox.drop(reason),
+        onRetransmit: () => (this.sent.framesResent += 1),
       });
       this.links.set(peer, link);
     }
@@ -184,31 +193,30 @@ export class ZmqTransport implements Transport {
   }
 
   private onMessage(routingId: Buffer, parts: Buffer[]): void {
-    const decoded = decodeFrame(this.init.ctx, parts);
+    const decoded = decodeFrame(this.init.ctx, 'link', parts);
     if (!decoded.ok) {
       this.inbox.drop(decoded.reason);
       return;
     }
-    const { header } = decoded.frame;
-    if (header.seq <= (this.lastSeq.get(header.from) ?? 0)) {
-      this.inbox.drop('duplicate');
+    const { kind, header } = decoded.frame;
+    if (!this.guard.accept(header.from, spaceOf(kind, 'link'), header.seq)) {
+      this.inbox.drop('replay');
+      // Answer again on the connection it came by: if our first answer was lost, the sender needs one.
+      if (kind === 'data') this.reply(routingId, 'ack', header.from, header.seq, header.iter, header.tag);
+      else if (kind === 'ping') this.reply(routingId, 'pong', header.from, header.seq, 0, 0);
       return;
     }
-    this.lastSeq.set(header.from, header.seq);
     this.routes.set(header.from, routingId);
     switch (decoded.frame.kind) {
       case 'data':
         this.reply(routingId, 'ack', header.from, header.seq, header.iter, header.tag);
         this.inbox.deliver(header.from, header.iter, header.tag, decoded.frame.body);
         return;
-      case 'ping': {
+      case 'ping':
         this.reply(routingId, 'pong', header.from, header.seq, 0, 0);
         this.pingedBy.add(header.from);
-        const waiters = this.pingWaiters;
-        this.pingWaiters = [];
-        for (const wake of waiters) wake();
+        this.wakePingWaiters();
         return;
-      }
       case 'bye':
         // Its data came before this on the same connection; our pending sends to it learn of
         // the close from the 'bye' that follows its acks on the other connection (link.ts).
@@ -219,12 +227,25 @@ export class ZmqTransport implements Transport {
     }
   }
 
+  private wakePingWaiters(): void {
+    const waiters = this.pingWaiters;
+    this.pingWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
   /** Acks, pongs and byes go back on the connection the frame came from, in order; one pending send per socket. */
-  private reply(routingId: Buffer, kind: 'ack' | 'pong' | 'bye', to: number, seq: number, iter: number, tag: number): void {
+  private reply(routingId: Buffer, kind: 'ack' | 'pong' | 'bye', to: number, ref: number, iter: number, tag: number): void {
     if (this.socketsClosed) return;
-    const parts = encodeFrame(this.init.ctx, { kind, from: this.rank, to, iter, tag, seq });
+    const seq = (this.replySeq.get(to) ?? 0) + 1;
+    this.replySeq.set(to, seq);
+    const parts = encodeFrame(this.init.codec, 'reply', { kind, from: this.rank, to, iter, tag, seq, ref });
     this.replyTail = this.replyTail.then(() => (this.socketsClosed ? undefined : this.init.router.send([routingId, ...parts]))).catch(() => undefined);
   }
+}
+
+/** ZeroMQ's per-part limit for bodies of up to `maxElements` floats (never below 64 KiB: headers, small collectives; +256: CURVE's framing). */
+export function partLimit(maxElements: number): number {
+  return Math.max(maxElements * 4, 64 * 1024) + 256;
 }
 
 /** Resolves when `work` settles or at `deadline`, whichever comes first. */

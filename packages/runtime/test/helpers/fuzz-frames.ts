@@ -1,10 +1,12 @@
 /**
  * Bad frames for a receiver of rank `rank` in a job of `size` ranks, each
- * with the reason it must be dropped. Deterministic from `seed`.
+ * with the reason it must be dropped. Deterministic from `seed`. Frames that
+ * claim to come from `peer` are MACed with the key of instance `inst` when
+ * given (the real sender's, so they are authentic but wrongly addressed or
+ * replayed), else with a made-up instance.
  */
-import { createHmac } from 'node:crypto';
 import { pack } from 'msgpackr';
-import { encodeFrame, frameKey, type DropReason } from '@dtrain/runtime';
+import { encodeFrame, frameKey, senderKey, type DropReason, type FrameCodec } from '@dtrain/runtime';
 
 export interface BadFrame {
   parts: Buffer[];
@@ -19,6 +21,8 @@ export interface FuzzTarget {
   maxElements: number;
 }
 
+const OTHER_INST = '0123456789abcdef';
+
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
@@ -29,6 +33,11 @@ function rng(seed: number): () => number {
   };
 }
 
+/** The codec of a sender process of rank `from` with instance `inst`. */
+export function codecFor(secret: string, job: string, from: number, inst: string): FrameCodec {
+  return { job, inst, key: senderKey(frameKey(secret, job), from, inst) };
+}
+
 export function badFrames(target: FuzzTarget, count: number, seed = 1): BadFrame[] {
   const random = rng(seed);
   const int = (n: number): number => Math.floor(random() * n);
@@ -37,10 +46,13 @@ export function badFrames(target: FuzzTarget, count: number, seed = 1): BadFrame
     for (let i = 0; i < n; i++) b[i] = int(256);
     return b;
   };
-  const codec = { job: target.job, key: frameKey(target.secret, target.job) };
   const peer = (target.rank + 1) % target.size;
-  const valid = (over: Partial<{ from: number; to: number; seq: number; iter: number }> = {}, length = 1 + int(64)): Buffer[] =>
-    encodeFrame(codec, { kind: 'data', from: peer, to: target.rank, iter: int(9), tag: int(3), seq: 0, ...over }, new Float32Array(length).fill(1));
+  const codec = codecFor(target.secret, target.job, peer, OTHER_INST);
+  const valid = (over: Partial<{ from: number; to: number; seq: number; iter: number }> = {}, length = 1 + int(64)): Buffer[] => {
+    const fields = { kind: 'data' as const, from: peer, to: target.rank, iter: int(9), tag: int(3), seq: 1 + int(1000), ...over };
+    const c = fields.from === peer ? codec : codecFor(target.secret, target.job, fields.from, OTHER_INST);
+    return encodeFrame(c, 'link', fields, new Float32Array(length).fill(1));
+  };
   const makers: Array<() => BadFrame> = [
     () => ({ parts: Array.from({ length: [1, 2, 4, 5][int(4)]! }, () => bytes(int(300))), reason: 'malformed' }),
     () => ({ parts: [bytes(1 + int(512)), bytes(16), bytes(int(400))], reason: 'malformed' }),
@@ -60,31 +72,42 @@ export function badFrames(target: FuzzTarget, count: number, seed = 1): BadFrame
     },
     () => {
       const [h, , b] = valid();
-      return { parts: [h, bytes(16), b], reason: 'bad-auth' };
+      return { parts: [h, bytes(16), b], reason: 'bad-mac' };
+    },
+    () => {
+      // One changed body bit.
+      const [h, m, b] = valid({}, 4 + int(60));
+      const flipped = Buffer.from(b);
+      const bit = int(flipped.length * 8);
+      flipped[bit >> 3]! ^= 1 << (bit & 7);
+      return { parts: [h, m, flipped], reason: 'bad-mac' };
     },
     () => ({
-      parts: encodeFrame({ job: `${target.job}-other`, key: codec.key }, { kind: 'data', from: peer, to: target.rank, iter: 0, tag: 0, seq: 1 }),
+      parts: encodeFrame({ ...codec, job: `${target.job}-other` }, 'link', { kind: 'data', from: peer, to: target.rank, iter: 0, tag: 0, seq: 1 }),
       reason: 'wrong-job',
     }),
+    () => ({ parts: encodeFrame(codec, 'reply', { kind: 'ack', from: peer, to: target.rank, iter: 0, tag: 0, seq: 1, ref: 1 }), reason: 'malformed' }),
     () => ({ parts: valid({ to: target.size + int(5) }), reason: 'unknown-peer' }),
     () => ({ parts: valid({ from: target.rank }), reason: 'unknown-peer' }),
-    () => ({ parts: oversizedHeader(target, codec.key, peer), reason: 'oversized' }),
-    () => ({ parts: valid({ seq: 0 }), reason: 'duplicate' }),
+    () => ({ parts: oversizedHeader(target, peer), reason: 'oversized' }),
+    () => ({ parts: valid(), reason: 'replay' }),
   ];
   return Array.from({ length: count }, () => makers[int(makers.length)]!());
 }
 
-/** A correctly signed header whose length field exceeds maxElements, with an empty body. */
-function oversizedHeader(target: FuzzTarget, key: Buffer, peer: number): Buffer[] {
+/** A header whose length field exceeds maxElements, with an empty body (refused before its MAC is read). */
+function oversizedHeader(target: FuzzTarget, peer: number): Buffer[] {
   const header = pack({
-    v: 1, job: target.job, kind: 'data', from: peer, to: target.rank, iter: 0, tag: 0, dtype: 'f32',
-    length: target.maxElements + 1, seq: 5,
+    v: 2, job: target.job, kind: 'data', from: peer, to: target.rank, inst: OTHER_INST, iter: 0, tag: 0, dtype: 'f32',
+    length: target.maxElements + 1, seq: 5, ref: 0,
   });
-  return [header, createHmac('sha256', key).update(header).digest().subarray(0, 16), Buffer.alloc(0)];
+  return [header, Buffer.alloc(16), Buffer.alloc(0)];
 }
 
 export function countByReason(frames: readonly BadFrame[]): Record<DropReason, number> {
-  const out = { malformed: 0, oversized: 0, 'wrong-job': 0, 'bad-auth': 0, 'stale-iteration': 0, 'unknown-peer': 0, duplicate: 0 };
+  const out: Record<DropReason, number> = {
+    malformed: 0, oversized: 0, 'wrong-job': 0, 'bad-mac': 0, 'stale-iteration': 0, 'unknown-peer': 0, replay: 0, refused: 0,
+  };
   for (const f of frames) out[f.reason] += 1;
   return out;
 }
