@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Dealer } from 'zeromq';
 import { connectZmqTransport, type Transport } from '@dtrain/runtime';
 import { startFixture, stopFixture, type Fixture } from './helpers/spawn.js';
-import { freePort } from './helpers/zmq-pair.js';
+import { freePort } from '../../../test-utils/index.js';
 
 const secret = 'admission-test-secret-0123456789';
 

@@ -9,7 +9,7 @@ import { pack } from 'msgpackr';
 import { connectZmqTransport, type Transport } from '@dtrain/runtime';
 import { startFixture, stopFixture, type Fixture } from './helpers/spawn.js';
 import { startProxy, type Proxy } from './helpers/tcp-proxy.js';
-import { freePort } from './helpers/zmq-pair.js';
+import { freePort } from '../../../test-utils/index.js';
 
 const secret = 'curve-wire-secret-0123456789';
 

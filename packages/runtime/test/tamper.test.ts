@@ -14,7 +14,7 @@ import { startFixture, stopFixture, type Fixture } from './helpers/spawn.js';
 import { startProxy, type Direction, type Proxy } from './helpers/tcp-proxy.js';
 import { codecFor } from './helpers/fuzz-frames.js';
 import { encodeFrame } from '@dtrain/runtime';
-import { freePort } from './helpers/zmq-pair.js';
+import { freePort } from '../../../test-utils/index.js';
 
 const secret = 'tamper-test-secret-0123456789';
 const ITERATIONS = 10;
