@@ -152,6 +152,7 @@ export function verifyBinding(pkg: NativePackage): Verified {
     }
     throw new Error(`unexpected output: ${line}`);
   } catch (err) {
-    throw new SetupError('E_SETUP_VERIFY', `the built ${pkg} does not load: ${(err as Error).message}`);
+    const why = /^(Error: .*|.*cannot open shared object file.*|.*undefined symbol.*)$/m.exec(r.stderr)?.[1] ?? (err as Error).message;
+    throw new SetupError('E_SETUP_VERIFY', `the built ${pkg} does not load: ${why.trim()}`);
   }
 }

@@ -163,7 +163,25 @@ export function stageLibtensorflow(dir: string, deps: string): StagedLibrary {
   if (!files.includes('libtensorflow.so')) link(join(deps, 'lib'), main, 'libtensorflow.so');
   const fw = files.find((f) => f.startsWith('libtensorflow_framework.so.')) ?? 'libtensorflow_framework.so';
   if (!files.includes('libtensorflow_framework.so')) link(join(deps, 'lib'), fw, 'libtensorflow_framework.so');
+  linkSonames(join(deps, 'lib'));
   return { version: versioned ?? 'unknown', source: `libtensorflow ${dir}` };
+}
+
+/**
+ * The dynamic loader looks a library up by the name recorded inside it (its
+ * SONAME, e.g. libtensorflow_cc.so.2), not by its file name: give every
+ * library whose SONAME names no file a link of that name. Needs readelf
+ * (binutils, there wherever the compiler is); without it nothing changes.
+ */
+function linkSonames(lib: string): void {
+  const readelf = which('readelf');
+  if (readelf === undefined) return;
+  for (const f of readdirSync(lib)) {
+    if (!/\.so(\.|$)/.test(f)) continue;
+    const r = run(readelf, ['-d', join(lib, f)]);
+    const soname = /\(SONAME\)\s+Library soname: \[([^\]]+)\]/.exec(r.stdout)?.[1];
+    if (soname !== undefined && soname !== f && !existsSync(join(lib, soname)) && !soname.includes('/')) symlinkSync(f, join(lib, soname));
+  }
 }
 
 function link(dir: string, target: string, name: string): void {
