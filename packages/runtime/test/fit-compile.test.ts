@@ -1,0 +1,145 @@
+/**
+ * fit trains what model.compile says (optimizer, loss by name or function,
+ * metrics), logs the default of an uncompiled model, and takes {xs, ys}
+ * tensors as well as dtrain's LabeledData; wrong data is named. Ranks run
+ * in one process over the in-memory network.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { pino } from 'pino';
+import { rngFrom } from '@dtrain/topology';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryNetwork, createSession, TrainError, type FitOptions, type FitResult, type LabeledData, type TrainData } from '@dtrain/runtime';
+import { closeAll } from './helpers/train-world.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const DIM = 4;
+const CLASSES = 3;
+
+/** Three well-separated Gaussian blobs in 4 dimensions. */
+export function blobs(n: number, seed: number): LabeledData {
+  const rng = rngFrom(seed, 77);
+  const x = new Float32Array(n * DIM);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % CLASSES;
+    y[i] = c;
+    for (let j = 0; j < DIM; j++) x[i * DIM + j] = (j === c ? 3 : 0) + 0.7 * rng.normal();
+  }
+  return { name: 'blobs', x, y, n, sampleShape: [DIM], classes: CLASSES };
+}
+
+/** A dense model ending in `activation` (linear: logits). */
+export function dense(activation: 'softmax' | 'linear'): tf.Sequential {
+  const m = tf.sequential();
+  m.add(tf.layers.dense({ inputShape: [DIM], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+  m.add(tf.layers.dense({ units: CLASSES, activation, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
+  return m;
+}
+
+export interface Ran {
+  results: FitResult[];
+  lines: Record<string, unknown>[][];
+}
+
+/** fit on n ranks; `make(rank)` builds each rank's model and data. */
+export async function run(n: number, make: (rank: number) => { model: tf.LayersModel; data: TrainData; test?: LabeledData }, options: FitOptions): Promise<Ran> {
+  const lines: Record<string, unknown>[][] = Array.from({ length: n }, () => []);
+  const ss = createMemoryNetwork(n, { timeoutMs: 10_000 }).map((transport, r) =>
+    createSession({ transport, algorithm: 'dsgd', topology: 'ring', seed: 3, logger: pino({ base: { rank: r } }, { write: (m: string) => lines[r].push(JSON.parse(m) as Record<string, unknown>) }) }),
+  );
+  try {
+    const results = await Promise.all(
+      ss.map((s, r) => {
+        const { model, data, test } = make(r);
+        return s.fit(model, { train: data, test }, { logEvery: 0, ...options });
+      }),
+    );
+    return { results, lines };
+  } finally {
+    await closeAll(ss);
+  }
+}
+
+const train = blobs(1200, 1);
+const test = blobs(600, 2);
+
+describe('fit trains what model.compile says', () => {
+  it('the compiled optimizer, loss name and metrics: Adam, categoricalCrossentropy, accuracy in the History', async () => {
+    const models = [0, 1].map(() => dense('softmax'));
+    for (const m of models) m.compile({ optimizer: tf.train.adam(0.02), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const { results, lines } = await run(2, (r) => ({ model: models[r], data: train, test }), { batchSize: 20, epochs: 3 });
+    const fit = lines[0].find((l) => l.kind === 'fit');
+    expect(fit).toMatchObject({ optimizer: 'Adam (compile)', loss: 'categoricalCrossentropy (compile)' });
+    expect(results[0].optimizer.optimizer).toBe(models[0].optimizer);
+    expect(lines[0].some((l) => l.kind === 'objective')).toBe(false);
+    const h = results[0].history;
+    expect(results[0].epoch).toEqual([0, 1, 2]);
+    expect(h.loss).toHaveLength(3);
+    expect(h.acc).toHaveLength(3);
+    expect((h.loss as number[])[2]).toBeLessThan((h.loss as number[])[0]);
+    expect((h.acc as number[])[2]).toBeGreaterThan(0.9);
+    expect(results[0].summary.finalAccuracy as number).toBeGreaterThan(0.9);
+  });
+
+  it('a logits model trains correctly with a logits loss function, and uncompiled with the logged default', async () => {
+    const logitsLoss = (yt: tf.Tensor, yp: tf.Tensor): tf.Tensor => tf.losses.softmaxCrossEntropy(yt, yp);
+    const compiled = await run(2, () => {
+      const m = dense('linear');
+      m.compile({ optimizer: tf.train.sgd(0.2), loss: logitsLoss });
+      return { model: m, data: train, test };
+    }, { batchSize: 20, epochs: 2 });
+    expect(compiled.results[0].summary.finalAccuracy as number).toBeGreaterThan(0.9);
+    const plain = await run(2, () => ({ model: dense('linear'), data: train, test }), { batchSize: 20, epochs: 2, lr: 0.2 });
+    expect(plain.results[0].summary.finalAccuracy as number).toBeGreaterThan(0.9);
+    const objective = plain.lines[0].find((l) => l.kind === 'objective');
+    expect(objective).toMatchObject({ optimizer: 'SGD (default)', loss: 'cross-entropy of logits (default)' });
+    expect(String(objective?.msg)).toContain('not compiled');
+  });
+
+  it('sparseCategoricalCrossentropy on {xs, ys} tensors of integer labels, sharded iid per rank', async () => {
+    const xs = tf.tensor2d(train.x, [train.n, DIM]);
+    const ys = tf.tensor2d(Float32Array.from(train.y), [train.n, 1]);
+    const { results, lines } = await run(2, () => {
+      const m = dense('softmax');
+      m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      return { model: m, data: { xs, ys }, test };
+    }, { batchSize: 20, epochs: 3 });
+    expect(lines[0].find((l) => l.kind === 'fit')).toMatchObject({ shard: train.n / 2, stepsPerEpoch: train.n / 2 / 20 });
+    expect((results[0].history.acc as number[])[2]).toBeGreaterThan(0.9);
+    expect(results[1].summary.finalAccuracy as number).toBeGreaterThan(0.9);
+    tf.dispose([xs, ys]);
+  });
+
+  it("fit's own optimizer wins over the compiled one; lr with a compiled optimizer is refused, naming both", async () => {
+    const own = tf.train.sgd(0.1);
+    const { results, lines } = await run(1, () => {
+      const m = dense('softmax');
+      m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+      return { model: m, data: train };
+    }, { steps: 5, optimizer: own });
+    expect(results[0].optimizer.optimizer).toBe(own);
+    expect(lines[0].find((l) => l.kind === 'fit')).toMatchObject({ optimizer: 'SGD (fit)' });
+    const m = dense('softmax');
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const err = await run(1, () => ({ model: m, data: train }), { steps: 5, lr: 0.3 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainError);
+    expect((err as TrainError).code).toBe('E_TRAIN_OPTION');
+    expect((err as TrainError).message).toContain('Adam');
+  });
+
+  it('training data of another kind is a type error naming what was given, not "0 samples"', async () => {
+    for (const [given, named] of [
+      [[1, 2, 3], 'an array of length 3'],
+      [{ x: [1], y: [0] }, 'an object with keys [x, y]'],
+      [tf.zeros([4, DIM]), 'a float32 tensor of shape [4, 4]'],
+    ] as const) {
+      const err = await run(1, () => ({ model: dense('softmax'), data: given as unknown as TrainData }), { steps: 1 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TrainError);
+      expect((err as TrainError).code).toBe('E_TRAIN_DATA');
+      expect((err as TrainError).message).toContain(named);
+    }
+  });
+});
