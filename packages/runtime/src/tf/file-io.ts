@@ -34,7 +34,7 @@ export function fileHandler(path: string): tf.io.IOHandler {
       }
       mkdirSync(path, { recursive: true });
       const weights = toBuffer(artifacts.weightData);
-      const manifest: tf.io.WeightsManifestConfig = [{ paths: [`./${WEIGHTS_FILE}`], weights: artifacts.weightSpecs ?? [] }];
+      const manifest: tf.io.WeightsManifestConfig = [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }];
       const json: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology as tf.io.ModelJSON['modelTopology'],
         weightsManifest: manifest,

@@ -175,7 +175,9 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
   const evals: EvalRecord[] = [];
   const what = describeObjective(objective);
   if (objective.source.loss === 'default' || objective.source.optimizer === 'default') {
-    session.logger.info({ kind: 'objective', ...what }, `the model is not compiled: training with ${what.optimizer} and ${what.loss}; compile it, or pass optimizer/loss to fit, to choose`);
+    // Once per job: rank 0 at info, the others at debug (the fit record of every rank names both anyway).
+    const level = session.rank === 0 ? 'info' : 'debug';
+    session.logger[level]({ kind: 'objective', ...what }, `the model is not compiled: training with ${what.optimizer} and ${what.loss}; compile it, or pass optimizer/loss to fit, to choose`);
   }
   logFit(session.logger, { algorithm: session.algorithm, topology: session.topology, steps: total, stepsPerEpoch: stream.stepsPerEpoch, batchSize, shard: stream.shardSize, params: opt.size, ...what });
   const callbacks = new CallbackList(options.callbacks);
