@@ -6,17 +6,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TrainError, type TrainData } from '@dtrain/runtime';
+import { selectBackend, TrainError, type BackendChoice, type TrainData } from '@dtrain/runtime';
 import { blobs, dense, DIM, run } from './helpers/fit-world.js';
+import { backendsUnderTest, noteNativeSkip } from './helpers/native.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+noteNativeSkip('fit-compile.test.ts');
 
 const train = blobs(1200, 1);
 const test = blobs(600, 2);
 
-describe('fit trains what model.compile says', () => {
+describe.each(backendsUnderTest(['cpu']))('fit trains what model.compile says, on %s', (backend) => {
+  beforeAll(async () => {
+    await selectBackend(backend as BackendChoice);
+  });
+
   it('the compiled optimizer, loss name and metrics: Adam, categoricalCrossentropy, accuracy in the History', async () => {
     const models = [0, 1].map(() => dense('softmax'));
     for (const m of models) m.compile({ optimizer: tf.train.adam(0.02), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -47,6 +50,9 @@ describe('fit trains what model.compile says', () => {
     const objective = plain.lines[0].find((l) => l.kind === 'objective');
     expect(objective).toMatchObject({ optimizer: 'SGD (default)', loss: 'cross-entropy of logits (default)' });
     expect(String(objective?.msg)).toContain('not compiled');
+    // fit's metrics option on the uncompiled model: accuracy of the logits against integer labels.
+    const measured = await run(1, () => ({ model: dense('linear'), data: train }), { batchSize: 20, epochs: 2, lr: 0.2, metrics: ['accuracy'] });
+    expect((measured.results[0].history.acc as number[])[1]).toBeGreaterThan(0.9);
   });
 
   it('sparseCategoricalCrossentropy on {xs, ys} tensors of integer labels, sharded iid per rank', async () => {

@@ -4,8 +4,8 @@
  * `file://` handler writes and reads, so either side loads the other's
  * files. `registerFileRouter()` (called by init() after the backend is
  * chosen) makes `model.save('file://DIR')` and
- * `tf.loadLayersModel('file://DIR/model.json')` use it when no `file://`
- * handler is registered yet (tfjs-node registers its own).
+ * `tf.loadLayersModel('file://DIR/model.json')` use it whenever no other
+ * `file://` handler is registered (tfjs-node registers its own).
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -69,22 +69,40 @@ export function fileHandler(path: string): tf.io.IOHandler {
   };
 }
 
-/** The registry asks every router and keeps the non-null answers (its type omits the null). */
-const route = (url: string | string[]): tf.io.IOHandler => {
-  const u = Array.isArray(url) ? url[0] : url;
-  return (typeof u === 'string' && u.startsWith(SCHEME) ? fileHandler(u.slice(SCHEME.length)) : null) as tf.io.IOHandler;
-};
+/** True while a router asks the registry whether another handler takes the URL. */
+let asking = false;
+
+/**
+ * A router that answers only when no other router takes the URL (the
+ * registry refuses a URL two handlers take): tfjs-node's handler, loaded
+ * after this one was registered, wins. The registry keeps the non-null
+ * answers; its router type omits the null.
+ */
+function router(others: (url: string) => readonly unknown[]): (url: string | string[]) => tf.io.IOHandler {
+  return (url) => {
+    const u = Array.isArray(url) ? url[0] : url;
+    if (asking || typeof u !== 'string' || !u.startsWith(SCHEME)) return null as unknown as tf.io.IOHandler;
+    asking = true;
+    try {
+      if (others(u).length > 0) return null as unknown as tf.io.IOHandler;
+    } finally {
+      asking = false;
+    }
+    return fileHandler(u.slice(SCHEME.length));
+  };
+}
 
 let registered = false;
 
 /**
  * Make `file://` URLs save and load through fileHandler, unless a handler
- * for them exists already (tfjs-node's). Returns whether it registered.
+ * for them exists already (tfjs-node's); one registered later also wins.
+ * Returns whether it registered.
  */
 export function registerFileRouter(): boolean {
   if (registered || tf.io.getSaveHandlers(`${SCHEME}probe`).length > 0) return false;
-  tf.io.registerSaveRouter(route);
-  tf.io.registerLoadRouter(route);
+  tf.io.registerSaveRouter(router((u) => tf.io.getSaveHandlers(u)));
+  tf.io.registerLoadRouter(router((u) => tf.io.getLoadHandlers(u)));
   registered = true;
   return true;
 }

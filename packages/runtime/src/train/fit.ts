@@ -59,6 +59,8 @@ export interface FitOptions {
   lr?: number;
   /** The loss (default: the compiled one, else cross-entropy matching the output layer). */
   loss?: string | LossFn;
+  /** Metrics per batch, replacing the compiled ones: functions, or 'accuracy'. */
+  metrics?: (string | LossFn)[];
   /** tfjs-style callbacks: onTrainBegin/End, onEpochBegin/End, onBatchBegin/End. */
   callbacks?: FitCallbacks | FitCallbacks[];
   /** Held-out data: val_loss and val_<metric> of the local model at each epoch's end. */

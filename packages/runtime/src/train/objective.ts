@@ -51,6 +51,8 @@ export interface ObjectiveOptions {
   optimizer?: tf.Optimizer;
   lr?: number;
   loss?: string | LossFn;
+  /** Replaces the compiled metrics: functions (named by their name) or 'accuracy' / 'acc'. */
+  metrics?: readonly (string | LossFn)[];
 }
 
 /** Clip probabilities away from 0 and 1 before the log. */
@@ -93,6 +95,26 @@ function lossFromOption(loss: string | LossFn): LossFn {
   return fn;
 }
 
+/** 'accuracy' for the targets the loss takes (as tfjs's compile resolves it). */
+function accuracyFor(target: TargetForm, output: OutputKind): LossFn {
+  if (target === 'sparse') return tf.metrics.sparseCategoricalAccuracy;
+  return (yTrue, yPred) =>
+    tf.tidy(() => {
+      const classes = yPred.shape[yPred.shape.length - 1] as number;
+      if (classes === 1) return tf.metrics.binaryAccuracy(yTrue.toFloat().reshape(yPred.shape), output === 'logits' ? tf.sigmoid(yPred) : yPred);
+      const want = target === 'labels' && yTrue.shape.length !== yPred.shape.length ? yTrue.flatten().toInt() : tf.argMax(yTrue, -1);
+      return tf.equal(want, tf.argMax(yPred, -1)).toFloat();
+    });
+}
+
+function metricsFromOption(metrics: readonly (string | LossFn)[], target: TargetForm, output: OutputKind): Metric[] {
+  return metrics.map((m, i) => {
+    if (typeof m === 'function') return { name: m.name || `metric${i}`, fn: m };
+    if (m === 'accuracy' || m === 'acc') return { name: 'acc', fn: accuracyFor(target, output) };
+    throw new TrainError('E_TRAIN_OPTION', `metric ${JSON.stringify(m)} is not 'accuracy'; pass a function (yTrue, yPred) => tensor, or compile the model with it`);
+  });
+}
+
 const nameOf = (x: unknown): string => (typeof x === 'string' ? x : typeof x === 'function' ? x.name || 'function' : 'custom');
 
 /** The model that holds what compile resolved (a tf.Sequential keeps it in its inner model). */
@@ -133,7 +155,7 @@ export function resolveObjective(model: tf.LayersModel, options: ObjectiveOption
   }
   const target: TargetForm = lossSource === 'default' ? 'labels' : /sparse/i.test(lossName) ? 'sparse' : 'onehot';
   const metrics: Metric[] =
-    part === undefined ? [] : part.metricsTensors.filter(([, i]) => i === 0).map(([fn], k) => ({ name: part.metricsNames[k + 1] ?? `metric${k}`, fn: fn as LossFn }));
+    options.metrics !== undefined ? metricsFromOption(options.metrics, target, output) : part === undefined ? [] : part.metricsTensors.filter(([, i]) => i === 0).map(([fn], k) => ({ name: part.metricsNames[k + 1] ?? `metric${k}`, fn: fn as LossFn }));
   const total = (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar =>
     tf.tidy(() => {
       const reg = model.calculateLosses();
