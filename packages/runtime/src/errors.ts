@@ -98,9 +98,9 @@ export class DataError extends DtrainError<DataErrorCode> {
 }
 
 /** Stable codes of ModelError. */
-export type ModelErrorCode = 'E_MODEL_UNKNOWN' | 'E_MODEL_SHAPE' | 'E_PARAMS_LENGTH';
+export type ModelErrorCode = 'E_MODEL_UNKNOWN' | 'E_MODEL_SHAPE' | 'E_PARAMS_LENGTH' | 'E_MODEL_IO';
 
-/** An unknown model name, an input shape a model cannot take, or a parameter vector of the wrong length. */
+/** An unknown model name, an input shape a model cannot take, a parameter vector of the wrong length, or model files that cannot be read or written. */
 export class ModelError extends DtrainError<ModelErrorCode> {}
 
 /** Stable codes of CommError. */
@@ -136,9 +136,9 @@ export type AlgorithmErrorCode = 'E_ALGORITHM_UNKNOWN' | 'E_ALGORITHM_TOPOLOGY' 
 export class AlgorithmError extends DtrainError<AlgorithmErrorCode> {}
 
 /** Stable codes of TrainError. */
-export type TrainErrorCode = 'E_TRAIN_OPTION' | 'E_TRAIN_MODEL' | 'E_TRAIN_STATE';
+export type TrainErrorCode = 'E_TRAIN_OPTION' | 'E_TRAIN_MODEL' | 'E_TRAIN_STATE' | 'E_TRAIN_DATA';
 
-/** A bad training option, a model/loss the loop cannot train, or an API used out of order. */
+/** A bad training option, a model/loss the loop cannot train, an API used out of order, or training data of a kind fit does not take. */
 export class TrainError extends DtrainError<TrainErrorCode> {}
 
 /** Stable codes of CheckpointError. */

@@ -19,7 +19,7 @@ import {
   syntheticLogisticTest,
   syntheticRankWeights,
   syntheticTrueWeights,
-  type Dataset,
+  type LabeledData,
 } from '@dtrain/runtime';
 
 const root = mkdtempSync(join(tmpdir(), 'dtrain-data-'));
@@ -184,7 +184,7 @@ describe('CIFAR-10 binary loader', () => {
 
 describe('synthetic logistic regression', () => {
   const base = { seed: 7, dim: 10, samplesPerRank: 2000, ranks: 4 };
-  const accuracy = (ds: Dataset, w: Float32Array): number => {
+  const accuracy = (ds: LabeledData, w: Float32Array): number => {
     let right = 0;
     for (let i = 0; i < ds.n; i++) {
       let z = 0;

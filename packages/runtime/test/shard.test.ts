@@ -9,11 +9,11 @@ import {
   sampleGamma,
   shardIndices,
   takeShard,
-  type Dataset,
+  type LabeledData,
 } from '@dtrain/runtime';
 
 /** A dataset whose features encode the sample index. */
-function indexed(n: number, classes: number, seed: number): Dataset {
+function indexed(n: number, classes: number, seed: number): LabeledData {
   const rng = rngFrom(seed);
   const y = Int32Array.from({ length: n }, () => rng.int(0, classes - 1));
   const x = Float32Array.from({ length: n * 2 }, (_, k) => (k % 2 === 0 ? Math.floor(k / 2) : -Math.floor(k / 2)));
@@ -27,7 +27,7 @@ function expectPartition(shards: Int32Array[], n: number): void {
 }
 
 /** Mean over ranks of the total-variation distance between a rank's label distribution and the global one. */
-function meanTv(ds: Dataset, shards: Int32Array[]): number {
+function meanTv(ds: LabeledData, shards: Int32Array[]): number {
   const global = labelHistogram(ds.y, ds.classes).map((c) => c / ds.n);
   let sum = 0;
   for (const s of shards) {

@@ -39,6 +39,11 @@ export class Fields {
     return typeof v === 'string' ? v : this.fail(key, 'a string');
   }
 
+  /** A string when present; undefined when absent. */
+  optStr(key: string): string | undefined {
+    return this.value[key] === undefined ? undefined : this.str(key);
+  }
+
   bool(key: string): boolean {
     const v = this.value[key];
     return typeof v === 'boolean' ? v : this.fail(key, 'true or false');

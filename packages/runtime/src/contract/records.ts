@@ -53,6 +53,10 @@ export interface FitLine {
   shard: number;
   /** Trainable parameters. */
   params: number;
+  /** The optimizer trained with and where it came from, e.g. 'Adam (compile)', 'SGDOptimizer (default)'. */
+  optimizer?: string;
+  /** The loss trained with and where it came from, e.g. 'categoricalCrossentropy (compile)'. */
+  loss?: string;
 }
 
 export interface MembershipLine {
@@ -105,11 +109,17 @@ function decodeKnown(kind: RecordKind, f: Fields): WorkerRecord {
     }
     case 'eval':
       return { kind, step: f.num('step'), localAccuracy: f.numOrNull('localAccuracy'), averageAccuracy: f.numOrNull('averageAccuracy'), consensusDistance: f.num('consensusDistance') };
-    case 'fit':
-      return {
+    case 'fit': {
+      const r: FitLine = {
         kind, algorithm: f.str('algorithm'), topology: f.str('topology'), steps: f.num('steps'), stepsPerEpoch: f.num('stepsPerEpoch'),
         batchSize: f.num('batchSize'), shard: f.num('shard'), params: f.num('params'),
       };
+      const optimizer = f.optStr('optimizer');
+      const loss = f.optStr('loss');
+      if (optimizer !== undefined) r.optimizer = optimizer;
+      if (loss !== undefined) r.loss = loss;
+      return r;
+    }
     case 'membership':
       return { kind, step: f.num('step'), members: f.ints('members') };
     case 'progress':

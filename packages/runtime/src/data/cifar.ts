@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../errors.js';
-import { validateDataset, type Dataset, type DatasetSplit } from './dataset.js';
+import { validateDataset, type LabeledData, type LabeledSplit } from './dataset.js';
 
 export const CIFAR_SIDE = 32;
 export const CIFAR_RECORD_BYTES = 1 + 3 * CIFAR_SIDE * CIFAR_SIDE;
@@ -45,7 +45,7 @@ export function parseCifarBatch(bytes: Uint8Array, file: string): { x: Float32Ar
 }
 
 /** Read several batch files of `dir` into one dataset. */
-export function readCifarFiles(dir: string, files: readonly string[], name: string): Dataset {
+export function readCifarFiles(dir: string, files: readonly string[], name: string): LabeledData {
   const parts = files.map((f) => {
     const path = join(dir, f);
     if (!existsSync(path)) throw new DataError('E_DATA_MISSING', `${path} not found; ${HOW_TO_GET}`, path);
@@ -64,7 +64,7 @@ export function readCifarFiles(dir: string, files: readonly string[], name: stri
 }
 
 /** Load CIFAR-10 (binary version) from `dir`. */
-export function loadCifar10(dir: string): DatasetSplit {
+export function loadCifar10(dir: string): LabeledSplit {
   if (!existsSync(dir)) throw new DataError('E_DATA_MISSING', `CIFAR-10 directory ${dir} does not exist; ${HOW_TO_GET}`, dir);
   return {
     train: readCifarFiles(dir, CIFAR_TRAIN_FILES, 'cifar10-train'),

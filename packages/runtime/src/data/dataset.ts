@@ -4,7 +4,7 @@
  */
 import { DataError } from '../errors.js';
 
-export interface Dataset {
+export interface LabeledData {
   readonly name: string;
   /** n * prod(sampleShape) features, images scaled to [0, 1]. */
   readonly x: Float32Array;
@@ -16,17 +16,17 @@ export interface Dataset {
   readonly classes: number;
 }
 
-export interface DatasetSplit {
-  train: Dataset;
-  test: Dataset;
+export interface LabeledSplit {
+  train: LabeledData;
+  test: LabeledData;
 }
 
-export function sampleSize(ds: Pick<Dataset, 'sampleShape'>): number {
+export function sampleSize(ds: Pick<LabeledData, 'sampleShape'>): number {
   return ds.sampleShape.reduce((a, b) => a * b, 1);
 }
 
 /** Check the invariants of a dataset; throws DataError E_DATA_FORMAT naming what is wrong. */
-export function validateDataset(ds: Dataset): Dataset {
+export function validateDataset(ds: LabeledData): LabeledData {
   const size = sampleSize(ds);
   if (ds.y.length !== ds.n || ds.x.length !== ds.n * size) {
     throw new DataError(
@@ -48,7 +48,7 @@ export function validateDataset(ds: Dataset): Dataset {
 }
 
 /** A new dataset holding copies of the given samples, in the given order. */
-export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
+export function subset(ds: LabeledData, indices: ArrayLike<number>, name = ds.name): LabeledData {
   const size = sampleSize(ds);
   const x = new Float32Array(indices.length * size);
   const y = new Int32Array(indices.length);
@@ -67,7 +67,7 @@ export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name):
  * Copy the samples `indices` into preallocated batch buffers (xOut holds
  * indices.length * sampleSize floats, yOut indices.length labels).
  */
-export function gatherBatch(ds: Dataset, indices: ArrayLike<number>, xOut: Float32Array, yOut: Int32Array): void {
+export function gatherBatch(ds: LabeledData, indices: ArrayLike<number>, xOut: Float32Array, yOut: Int32Array): void {
   const size = sampleSize(ds);
   if (xOut.length < indices.length * size || yOut.length < indices.length) {
     throw new DataError(

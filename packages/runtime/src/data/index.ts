@@ -4,8 +4,8 @@ export {
   sampleSize,
   subset,
   validateDataset,
-  type Dataset,
-  type DatasetSplit,
+  type LabeledData,
+  type LabeledSplit,
 } from './dataset.js';
 export { encodeIdxUbyte, findIdxFile, parseIdx, readIdx, type IdxArray, type IdxData } from './idx.js';
 export { defaultMnistDir, loadMnist, FASHION_MNIST_DIR, type MnistOptions, type MnistVariant } from './mnist.js';

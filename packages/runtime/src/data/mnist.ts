@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError } from '../errors.js';
-import { validateDataset, type Dataset, type DatasetSplit } from './dataset.js';
+import { validateDataset, type LabeledData, type LabeledSplit } from './dataset.js';
 import { findIdxFile, readIdx } from './idx.js';
 
 export type MnistVariant = 'mnist' | 'fashion';
@@ -40,7 +40,7 @@ export function defaultMnistDir(variant: MnistVariant): string | undefined {
   }
 }
 
-function loadPart(dir: string, part: 'train' | 'test', variant: MnistVariant): Dataset {
+function loadPart(dir: string, part: 'train' | 'test', variant: MnistVariant): LabeledData {
   const names = FILES[part];
   const imagesFile = findIdxFile(dir, names.images);
   const labelsFile = findIdxFile(dir, names.labels);
@@ -81,7 +81,7 @@ function loadPart(dir: string, part: 'train' | 'test', variant: MnistVariant): D
 }
 
 /** Load the train (60k) and test (10k) sets. */
-export function loadMnist(options: MnistOptions = {}): DatasetSplit {
+export function loadMnist(options: MnistOptions = {}): LabeledSplit {
   const variant = options.variant ?? 'mnist';
   const dir = options.dir ?? defaultMnistDir(variant);
   if (dir === undefined) {

@@ -11,7 +11,7 @@
  */
 import { rngFrom } from '@dtrain/topology';
 import { DataError } from '../errors.js';
-import { subset, type Dataset } from './dataset.js';
+import { subset, type LabeledData } from './dataset.js';
 import { sampleDirichlet } from './dirichlet.js';
 
 export type ShardSpec =
@@ -93,14 +93,14 @@ export function dirichletShards(labels: ArrayLike<number>, classes: number, rank
 }
 
 /** Indices of every rank's shard of `ds`. */
-export function shardIndices(ds: Pick<Dataset, 'n' | 'y' | 'classes'>, ranks: number, spec: ShardSpec): Int32Array[] {
+export function shardIndices(ds: Pick<LabeledData, 'n' | 'y' | 'classes'>, ranks: number, spec: ShardSpec): Int32Array[] {
   if (spec.kind === 'iid') return iidShards(ds.n, ranks, spec.seed);
   if (spec.kind === 'dirichlet') return dirichletShards(ds.y, ds.classes, ranks, spec.seed, spec.alpha, spec.minPerRank);
   throw new DataError('E_DATA_SHARD', `shard: unknown kind ${JSON.stringify((spec as { kind: unknown }).kind)}; use 'iid' or 'dirichlet'`);
 }
 
 /** Only rank `rank`'s samples of `ds`, copied (the rank keeps nothing else). */
-export function takeShard(ds: Dataset, rank: number, ranks: number, spec: ShardSpec): Dataset {
+export function takeShard(ds: LabeledData, rank: number, ranks: number, spec: ShardSpec): LabeledData {
   if (!Number.isInteger(rank) || rank < 0 || rank >= ranks) {
     throw new DataError('E_DATA_SHARD', `shard: rank ${rank} is outside 0..${ranks - 1}`);
   }

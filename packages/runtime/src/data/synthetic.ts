@@ -10,7 +10,7 @@
  */
 import { rngFrom } from '@dtrain/topology';
 import { DataError } from '../errors.js';
-import type { Dataset } from './dataset.js';
+import type { LabeledData } from './dataset.js';
 
 export interface SyntheticLogisticOptions {
   seed: number;
@@ -67,7 +67,7 @@ export function syntheticRankWeights(o: SyntheticLogisticOptions, rank: number):
   return w;
 }
 
-function sample(o: SyntheticLogisticOptions, w: Float32Array, n: number, streamRank: number, name: string): Dataset {
+function sample(o: SyntheticLogisticOptions, w: Float32Array, n: number, streamRank: number, name: string): LabeledData {
   const rng = rngFrom(o.seed, STREAM_SAMPLES, streamRank);
   const x = new Float32Array(n * o.dim);
   const y = new Int32Array(n);
@@ -84,13 +84,13 @@ function sample(o: SyntheticLogisticOptions, w: Float32Array, n: number, streamR
 }
 
 /** Rank `rank`'s training shard. */
-export function syntheticLogisticShard(o: SyntheticLogisticOptions, rank: number): Dataset {
+export function syntheticLogisticShard(o: SyntheticLogisticOptions, rank: number): LabeledData {
   check(o, rank);
   return sample(o, syntheticRankWeights(o, rank), o.samplesPerRank, rank, `synthetic-logistic-r${rank}`);
 }
 
 /** A test set labelled with w* (the global model every rank should approach). */
-export function syntheticLogisticTest(o: SyntheticLogisticOptions): Dataset {
+export function syntheticLogisticTest(o: SyntheticLogisticOptions): LabeledData {
   check(o);
   return sample(o, syntheticTrueWeights(o), o.testSamples ?? 1000, TEST_RANK, 'synthetic-logistic-test');
 }

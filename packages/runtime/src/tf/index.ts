@@ -33,5 +33,6 @@ export {
   type ParamSource,
 } from './params.js';
 export { readFloat32Into } from './read.js';
+export { fileHandler, registerFileRouter } from './file-io.js';
 export { findCudaLibraries, missingCudaLibraries, CUDA_LIBRARIES, type CudaLibrary, type CudaLibHost } from './cuda-libs.js';
 export { ParamWriter } from './param-writer.js';

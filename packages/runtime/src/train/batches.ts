@@ -5,7 +5,7 @@
  * step number, which is what makes a resumed run see the same batches.
  */
 import { rngFrom } from '@dtrain/topology';
-import { gatherBatch, sampleSize, type Dataset } from '../data/dataset.js';
+import { gatherBatch, sampleSize, type LabeledData } from '../data/dataset.js';
 import { iidShards } from '../data/shard.js';
 import { TrainError } from '../errors.js';
 
@@ -30,7 +30,8 @@ export class BatchStream {
   private order: Int32Array = new Int32Array(0);
 
   constructor(
-    readonly data: Dataset,
+    /** The samples to gather (null: the caller gathers the picks itself, e.g. from tensors). */
+    readonly data: LabeledData | null,
     readonly indices: Int32Array,
     readonly batchSize: number,
     readonly seed: number,
@@ -53,15 +54,22 @@ export class BatchStream {
     return { epoch: Math.floor(step / this.stepsPerEpoch), offset: step % this.stepsPerEpoch };
   }
 
-  /** The batch of step k (fresh buffers: tensors made from them may share them). */
-  batch(step: number): Batch {
+  /** The sample indices of step k's batch (a view: copy to keep). */
+  picks(step: number): Int32Array {
     const { epoch, offset } = this.position(step);
     if (epoch !== this.epochCached) {
       const perm = rngFrom(this.seed, EPOCH_STREAM, this.rank, epoch).shuffle(Array.from(this.indices));
       this.order = Int32Array.from(perm);
       this.epochCached = epoch;
     }
-    const picks = this.order.subarray(offset * this.batchSize, (offset + 1) * this.batchSize);
+    return this.order.subarray(offset * this.batchSize, (offset + 1) * this.batchSize);
+  }
+
+  /** The batch of step k (fresh buffers: tensors made from them may share them). */
+  batch(step: number): Batch {
+    const { epoch, offset } = this.position(step);
+    if (this.data === null) throw new TrainError('E_TRAIN_STATE', 'this BatchStream has no samples to gather; use picks(step)');
+    const picks = this.picks(step);
     const x = new Float32Array(this.batchSize * sampleSize(this.data));
     const y = new Int32Array(this.batchSize);
     gatherBatch(this.data, picks, x, y);

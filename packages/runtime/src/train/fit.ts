@@ -1,21 +1,26 @@
 /**
- * The training loop behind `session.fit(model, data, options)`: iid shard
- * of the training set per rank, seeded batches, one algorithm step per
- * batch, step lines every logEvery steps, an evaluation every evalEvery
- * steps (local and average model accuracy, consensus distance),
- * checkpoints every checkpointEvery steps, resume from the newest
- * checkpoint every rank holds, and summary.json at the end.
+ * The training loop behind `session.fit(model, data, options)`: what
+ * model.compile says (objective.ts) on this rank's share of the data
+ * (sources.ts), one algorithm step per batch, tfjs-style callbacks and a
+ * History (callbacks.ts), validation at each epoch's end (validation.ts),
+ * step lines every logEvery steps, an evaluation every evalEvery steps
+ * (local and average model accuracy, consensus distance), checkpoints every
+ * checkpointEvery steps, resume from the newest checkpoint every rank
+ * holds, and summary.json at the end.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Logger } from 'pino';
 import type { Communicator } from '../comm/communicator.js';
-import type { Dataset } from '../data/dataset.js';
+import type { LabeledData } from '../data/dataset.js';
 import { CheckpointError, TrainError } from '../errors.js';
 import type { ParamSource } from '../tf/params.js';
-import { BatchStream, iidShard } from './batches.js';
+import { CallbackList, type FitCallbacks, type FitHistory, type Logs } from './callbacks.js';
 import { checkpointDir, listCheckpoints, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_LOG_EVERY } from './constants.js';
-import { crossEntropy } from './evaluate.js';
+import { forward } from './evaluate.js';
+import { resolveObjective, type LossFn, type Objective } from './objective.js';
+import { batchSource, checkTrainData, describeValue, isBatchDataset, isLabeledData, type BatchSource, type TrainData } from './sources.js';
+import { validator, type ValidationData } from './validation.js';
 import type { EvaluateOptions } from './evaluate.js';
 import { logFit, logStep, type EvalRecord, type StepStats } from './metrics.js';
 import type { DistributedOptimizer, WrapOptions } from './optimizer.js';
@@ -41,16 +46,27 @@ export interface FitHost {
 }
 
 export interface FitData {
-  /** The whole training set (sharded iid across ranks) or, with shard: 'none', this rank's part. */
-  train: Dataset;
-  test?: Dataset;
+  /** The whole training set (sharded across ranks) or, with shard: 'none', this rank's part. */
+  train: TrainData;
+  /** Test set of the eval records (accuracy of the local and of the average model). */
+  test?: LabeledData;
 }
 
 export interface FitOptions {
-  /** The tfjs optimizer taking the local steps (default tf.train.sgd(lr)). */
+  /** The tfjs optimizer taking the local steps (default: the compiled one, else tf.train.sgd(lr)). */
   optimizer?: tf.Optimizer;
-  /** Learning rate of the default optimizer (default 0.05). */
+  /** Learning rate of the default optimizer of an uncompiled model (default 0.05). */
   lr?: number;
+  /** The loss (default: the compiled one, else cross-entropy matching the output layer). */
+  loss?: string | LossFn;
+  /** Metrics per batch, replacing the compiled ones: functions, or 'accuracy'. */
+  metrics?: (string | LossFn)[];
+  /** tfjs-style callbacks: onTrainBegin/End, onEpochBegin/End, onBatchBegin/End. */
+  callbacks?: FitCallbacks | FitCallbacks[];
+  /** Held-out data: val_loss and val_<metric> of the local model at each epoch's end. */
+  validationData?: ValidationData;
+  /** Batches in one pass of a tf.data.Dataset whose size is unknown or infinite. */
+  batchesPerEpoch?: number;
   /** Samples per rank per step (default 32). */
   batchSize?: number;
   /** Passes over the shard (default 1); ignored when `steps` is given. */
@@ -76,7 +92,8 @@ export interface FitOptions {
   extra?: Record<string, unknown>;
 }
 
-export interface FitResult {
+/** What fit returns: a tfjs History (`epoch`, `history.loss`, ...) and dtrain's run figures. */
+export interface FitResult extends FitHistory {
   optimizer: DistributedOptimizer;
   summary: RunSummary;
   evals: EvalRecord[];
@@ -93,7 +110,7 @@ function count(name: string, v: number | undefined, min: number, fallback: numbe
 }
 
 /** Agree on the newest checkpoint every rank holds and restore it (collective). */
-async function resumeFrom(session: FitHost, opt: DistributedOptimizer, meta: CheckpointMeta, stream: BatchStream): Promise<number | null> {
+async function resumeFrom(session: FitHost, opt: DistributedOptimizer, meta: CheckpointMeta, stream: BatchSource): Promise<number | null> {
   const out = session.out as string;
   const dir = checkpointDir(out, session.rank);
   const steps = listCheckpoints(dir);
@@ -113,49 +130,91 @@ async function resumeFrom(session: FitHost, opt: DistributedOptimizer, meta: Che
   return target;
 }
 
-export async function runFit(session: FitHost, model: tf.LayersModel, data: FitData, options: FitOptions): Promise<FitResult> {
+/** `fit(model, data)` takes {train, test?} or the training data alone. */
+function splitData(data: FitData | TrainData): { train: TrainData; test: LabeledData | undefined } {
+  if (typeof data === 'object' && data !== null && 'train' in data && !isBatchDataset(data)) {
+    if (data.test !== undefined && !isLabeledData(data.test)) {
+      throw new TrainError('E_TRAIN_DATA', `fit: test must be LabeledData (loadMnist(...).test); got ${describeValue(data.test)}; pass held-out tensors or a Dataset as validationData`);
+    }
+    return { train: checkTrainData(data.train), test: data.test };
+  }
+  return { train: checkTrainData(data, 'the data'), test: undefined };
+}
+
+/** One step's loss closure; the compiled metrics of the batch land in `metrics` (kept tensors: the caller reads and disposes them). */
+function lossOf(model: tf.LayersModel, objective: Objective, b: { xs: tf.Tensor; ys: tf.Tensor }, metrics: tf.Tensor[]): () => tf.Scalar {
+  return () => {
+    const yPred = forward(model, b.xs, true);
+    for (const m of objective.metrics) metrics.push(tf.keep(tf.tidy(() => tf.mean(m.fn(b.ys, yPred)))));
+    return objective.total(b.ys, yPred);
+  };
+}
+
+function describeObjective(o: Objective): { optimizer: string; loss: string } {
+  return { optimizer: `${o.source.optimizerName} (${o.source.optimizer})`, loss: `${o.source.lossName} (${o.source.loss})` };
+}
+
+export async function runFit(session: FitHost, model: tf.LayersModel, data: FitData | TrainData, options: FitOptions): Promise<FitResult> {
+  const { train, test } = splitData(data);
   const batchSize = count('batchSize', options.batchSize, 1, DEFAULT_BATCH_SIZE);
-  const lr = options.lr ?? DEFAULT_LEARNING_RATE;
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new TrainError('E_TRAIN_OPTION', `lr must be a positive number; got ${String(options.lr)}`);
-  const indices =
-    (options.shard ?? 'iid') === 'iid' ? iidShard(data.train.n, session.rank, session.size, session.seed) : Int32Array.from({ length: data.train.n }, (_, i) => i);
-  const stream = new BatchStream(data.train, indices, batchSize, session.seed, session.rank);
-  const total = options.steps !== undefined ? count('steps', options.steps, 0, 0) : stream.stepsPerEpoch * count('epochs', options.epochs, 1, DEFAULT_EPOCHS);
+  const objective = resolveObjective(model, options, DEFAULT_LEARNING_RATE);
+  const validate = options.validationData === undefined ? undefined : validator(options.validationData);
+  const shard = options.shard ?? 'iid';
+  const steps = options.steps !== undefined ? count('steps', options.steps, 0, 0) : undefined;
+  const batchesPerEpoch = options.batchesPerEpoch === undefined ? undefined : count('batchesPerEpoch', options.batchesPerEpoch, 1, 1);
+  const stream = batchSource(train, { rank: session.rank, size: session.size, seed: session.seed, batchSize, shard, target: objective.target, batchesPerEpoch, steps });
+  const total = steps ?? stream.stepsPerEpoch * count('epochs', options.epochs, 1, DEFAULT_EPOCHS);
   const evalEvery = count('evalEvery', options.evalEvery, 0, stream.stepsPerEpoch);
   const logEvery = count('logEvery', options.logEvery, 0, DEFAULT_LOG_EVERY);
   const checkpointEvery = count('checkpointEvery', options.checkpointEvery, 0, 0);
   if (checkpointEvery > 0 && session.out === undefined) {
     throw new TrainError('E_TRAIN_OPTION', `checkpointEvery = ${checkpointEvery} needs an output directory; set out (DTRAIN_OUT, --out)`);
   }
-  const opt = session.wrap(model, options.optimizer ?? tf.train.sgd(lr), { syncInitial: options.syncInitial });
+  const opt = session.wrap(model, objective.optimizer, { syncInitial: options.syncInitial });
   const meta: CheckpointMeta = { algorithm: session.algorithm, topology: session.topology, nodes: session.size, rank: session.rank, seed: session.seed, paramCount: opt.size };
   const resumedFrom = options.resume !== false && session.out !== undefined ? await resumeFrom(session, opt, meta, stream) : null;
-  const evalOpts = { model, test: data.test, limit: options.evalSamples };
+  const evalOpts = { model, test, limit: options.evalSamples };
   const evals: EvalRecord[] = [];
-  const shape = [batchSize, ...data.train.sampleShape];
-  logFit(session.logger, { algorithm: session.algorithm, topology: session.topology, steps: total, stepsPerEpoch: stream.stepsPerEpoch, batchSize, shard: indices.length, params: opt.size });
-
+  const what = describeObjective(objective);
+  if (objective.source.loss === 'default' || objective.source.optimizer === 'default') {
+    // Once per job: rank 0 at info, the others at debug (the fit record of every rank names both anyway).
+    const level = session.rank === 0 ? 'info' : 'debug';
+    session.logger[level]({ kind: 'objective', ...what }, `the model is not compiled: training with ${what.optimizer} and ${what.loss}; compile it, or pass optimizer/loss to fit, to choose`);
+  }
+  logFit(session.logger, { algorithm: session.algorithm, topology: session.topology, steps: total, stepsPerEpoch: stream.stepsPerEpoch, batchSize, shard: stream.shardSize, params: opt.size, ...what });
+  const callbacks = new CallbackList(options.callbacks);
+  await callbacks.trainBegin();
+  let epochLogs: Logs = {};
   for (let k = opt.iteration; k < total; k++) {
-    const b = stream.batch(k);
-    const xb = tf.tensor(b.x, shape, 'float32');
-    const yb = tf.tensor1d(b.y, 'int32');
+    const { epoch, offset } = stream.position(k);
+    if (offset === 0 || k === opt.iteration) await callbacks.epochBegin(epoch);
+    await callbacks.batchBegin(offset, batchSize);
+    const b = await stream.batch(k);
+    const metrics: tf.Tensor[] = [];
     let stats: StepStats;
+    const logs: Logs = { batch: offset, size: b.xs.shape[0] ?? batchSize };
     try {
-      stats = await opt.step(() => crossEntropy(model, xb, yb));
+      stats = await opt.step(lossOf(model, objective, b, metrics));
+      logs.loss = stats.loss;
+      objective.metrics.forEach((m, i) => (logs[m.name] = (metrics[i] as tf.Tensor).dataSync()[0] as number));
     } finally {
-      xb.dispose();
-      yb.dispose();
+      tf.dispose([b.xs, b.ys, ...metrics]);
     }
     if (logEvery > 0 && (k + 1) % logEvery === 0) logStep(session.logger, stats, { totalSteps: total, samples: batchSize });
+    await callbacks.batchEnd(offset, logs);
     await options.onStep?.(stats);
     if (evalEvery > 0 && (k + 1) % evalEvery === 0 && k + 1 < total) evals.push(await session.evaluate(opt, evalOpts));
     if (checkpointEvery > 0 && (k + 1) % checkpointEvery === 0) {
       const dir = checkpointDir(session.out as string, session.rank);
       saveCheckpoint(dir, { meta, step: k + 1, data: stream.position(k + 1), snapshot: await opt.snapshot() });
     }
+    if (offset === stream.stepsPerEpoch - 1 || k + 1 === total) {
+      epochLogs = await callbacks.epochEnd(epoch, validate === undefined ? {} : await validate(model, objective));
+    }
   }
   const last = await session.evaluate(opt, evalOpts);
   evals.push(last);
   const summary = await session.summarize(opt, { ...evalOpts, last, extra: { batchSize, stepsPerEpoch: stream.stepsPerEpoch, ...options.extra } });
-  return { optimizer: opt, summary, evals, resumedFrom };
+  await callbacks.trainEnd(epochLogs);
+  return { ...callbacks.history, optimizer: opt, summary, evals, resumedFrom };
 }

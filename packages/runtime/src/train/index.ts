@@ -4,8 +4,13 @@ export { DistributedOptimizer, type WrapOptions, type StepStats, type OptimizerS
 export { TfLocalModel } from './local-model.js';
 export { TimedGossip } from './gossip.js';
 export type { FitData, FitHost, FitOptions, FitResult } from './fit.js';
+export { CallbackList, type FitCallbacks, type FitHistory, type Logs } from './callbacks.js';
+export { defaultLoss, labelTargets, outputKind, resolveObjective, LOSS_NAMES, type LossFn, type Metric, type Objective, type OutputKind, type TargetForm } from './objective.js';
+export { batchSource, checkTrainData, type BatchDataset, type BatchSource, type TensorData, type TrainData } from './sources.js';
+export { validator, type ValidationData } from './validation.js';
+export { averageWeights } from './average.js';
 export { BatchStream, iidShard, type Batch } from './batches.js';
-export { accuracy, consensus, crossEntropy } from './evaluate.js';
+export { accuracy, consensus, crossEntropy, forward } from './evaluate.js';
 export { createLogger, silentLogger, logStep, logEval, logFit, RunTotals, type EvalRecord, type StepContext } from './metrics.js';
 export { gatherSummary, writeSummary, type RunSummary, type RankSummary, type SummaryBase } from './summary.js';
 export {

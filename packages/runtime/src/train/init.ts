@@ -19,6 +19,7 @@ import type { AlgorithmOptions } from '../algorithms/types.js';
 import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
 import { readRunOptions, readWorkerEnv, type WorkerEnv } from '../env.js';
 import { selectBackend } from '../tf/backend.js';
+import { registerFileRouter } from '../tf/file-io.js';
 import type { BackendChoice } from '../tf/probe.js';
 import { BACKEND_CHOICES } from '../tf/probe.js';
 import { connectZmqTransport } from '../transport/connect.js';
@@ -127,6 +128,8 @@ export async function init(options: InitOptions = {}): Promise<Session> {
     const report = await selectBackend(backendChoice(run.backend ?? options.backend), (msg) =>
       rank === 0 ? logger.info({ kind: 'backend' }, msg) : logger.debug({ kind: 'backend' }, msg),
     );
+    // model.save('file://DIR') without tfjs-node (which brings its own file:// handler).
+    registerFileRouter();
     if (!multi) {
       transport = createMemoryNetwork(1, timeoutMs === undefined ? {} : { timeoutMs })[0];
     } else {

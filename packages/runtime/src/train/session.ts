@@ -22,6 +22,8 @@ import { accuracy, consensus, type EvaluateOptions } from './evaluate.js';
 export type { EvaluateOptions } from './evaluate.js';
 import { runFit, type FitData, type FitHost, type FitOptions, type FitResult } from './fit.js';
 import { TimedGossip } from './gossip.js';
+import { averageWeights } from './average.js';
+import type { TrainData } from './sources.js';
 import { logEval, silentLogger, type EvalRecord } from './metrics.js';
 import { DistributedOptimizer, type WrapOptions } from './optimizer.js';
 import { gatherSummary, writeSummary, type RunSummary, type SummaryBase } from './summary.js';
@@ -112,9 +114,20 @@ export class Session implements FitHost {
     return opt;
   }
 
-  /** Train a Layers model on a labelled dataset (see FitOptions); writes summary.json at the end. */
-  async fit(model: tf.LayersModel, data: FitData, options: FitOptions = {}): Promise<FitResult> {
+  /**
+   * Train a Layers model as it is compiled (see FitOptions) on `{train, test?}` or on the
+   * training data alone; writes summary.json at the end.
+   */
+  async fit(model: tf.LayersModel, data: FitData | TrainData, options: FitOptions = {}): Promise<FitResult> {
     return runFit(this, model, data, options);
+  }
+
+  /**
+   * Collective: set every rank's model (all its weights, trainable or not) or
+   * variables to the average over the ranks, e.g. before `model.save(...)`.
+   */
+  async averageModel(model: tf.LayersModel | readonly tf.Variable[]): Promise<void> {
+    await averageWeights(this.comm, model);
   }
 
   /**
