@@ -1,7 +1,7 @@
 /** The real ResolveIO: files, nvidia-smi, clock, randomness, the topology registry. */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as topology from '@dtrain/topology';
 import { validateAlgorithm } from '@dtrain/runtime/contract';
@@ -30,6 +30,7 @@ export function nodeIO(): ResolveIO {
     hostname: hostname(),
     nodeBin: process.execPath,
     examplesDir: examplesDir(),
+    interfaces: () => Object.keys(networkInterfaces()),
     isFile: (p) => {
       try {
         return statSync(p).isFile();

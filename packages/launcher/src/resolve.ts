@@ -6,6 +6,7 @@
 import { join, resolve as resolvePath } from 'node:path';
 import { DEFAULT_SECURE } from '@dtrain/runtime/contract';
 import { EXAMPLE_ENTRIES } from './constants.js';
+import { checkJob } from './launch-checks.js';
 import { UsageError } from './errors.js';
 import { parseGpuList } from './gpus.js';
 import { isLocalHost, parseHostfile, parseHostList, type HostSlots } from './hosts.js';
@@ -33,6 +34,8 @@ export interface ResolveIO {
   checkTopology?(name: string, nodes: number, seed: number): void;
   /** Throws when the algorithm is unknown, or refuses this topology or these options (as the workers would). */
   checkAlgorithm?(algorithm: string, topology: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean }): void;
+  /** This machine's network interface names (for --iface); absent: not checked. */
+  interfaces?(): string[];
 }
 
 export interface ResolvedLaunch {
@@ -259,5 +262,9 @@ export function resolveLaunch(
     ssh,
     ...(netns !== undefined ? { netns } : {}),
   };
+  checkJob(
+    { nodes, jobId: config.jobId, options, out, allHere: netns === undefined && hosts.every((h) => isLocalHost(h.host, [io.hostname])) },
+    io,
+  );
   return { config, graceMs: Math.round(graceS * 1000) };
 }

@@ -18,6 +18,7 @@
  * made from public values (job id, host names) would look like protection
  * while giving none, so we refuse instead and say how to set one.
  */
+import { checkJobId, checkRunOptions } from './env-checks.js';
 import { WorkerEnvError } from './errors.js';
 
 /** Default rendezvous port when nothing names one (`dtrain launch --port`). */
@@ -152,6 +153,7 @@ export function readRunOptions(env: Env): RunOptions {
     else if (spec.kind === 'bool') out[key] = parseFlag(spec.name, raw);
     else out[key] = raw;
   }
+  checkRunOptions(out as RunOptions);
   return out as RunOptions;
 }
 
@@ -241,7 +243,7 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
     throw new WorkerEnvError(rankVar, `${rankVar}=${rank} is not below the world size ${worldSize}; ranks run 0..${worldSize - 1}`);
   }
   const secret = readSecret(env, source);
-  return { source, rank, localRank, worldSize, rendezvous, jobId, secret, options: readRunOptions(env) };
+  return { source, rank, localRank, worldSize, rendezvous, jobId: checkJobId(jobId), secret, options: readRunOptions(env) };
 }
 
 /** The inverse of readWorkerEnv for the native variables (used by the launchers). */
