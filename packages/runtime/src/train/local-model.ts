@@ -3,17 +3,13 @@
  * seen as one flat parameter vector: the LocalModel the algorithms drive.
  * The gradient of a user loss comes back flat in the same order.
  *
- * Between begin() and end() (one step of DistributedOptimizer) the round
- * trips that change nothing are taken out:
- * - apply(g) with the step's own gradient buffer applies the gradient
- *   tensors tfjs computed, instead of uploading the flat copy again (the
- *   same bits: the flat copy was read from those tensors); with
- *   gradient(..., flat = false) that copy is not even made;
- * - read() after read() with no change in between copies the cached vector;
- * - write(x) with exactly the values last read (bit for bit, e.g. after a
- *   gossip step that is an identity on one rank) is skipped.
- * Outside a step every call goes to the variables, so changes made by user
- * code between steps are always seen. Algorithms treat `g` as read-only.
+ * Between begin() and end() (one step of DistributedOptimizer) the
+ * gradient is not uploaded again: apply(g) with the step's own gradient
+ * buffer applies the gradient tensors tfjs computed (the same bits: the
+ * flat copy was read from those tensors), and with gradient(..., flat =
+ * false) that flat copy is not even made. read() and write() always go to
+ * the variables, each with one copy (tf/read.ts, tf/param-writer.ts).
+ * Algorithms treat `g` as read-only.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LocalModel } from '../algorithms/types.js';
@@ -26,9 +22,6 @@ export class TfLocalModel implements LocalModel {
   readonly size: number;
   readonly variables: tf.Variable[];
   private readonly writer: ParamWriter;
-  /** The flat parameters as last read or written during this step. */
-  private readonly flat: Float32Array;
-  private flatValid = false;
   private inStep = false;
   /** The gradient tensors of this step, and the flat buffer they stand for. */
   private grads: tf.NamedTensorMap | null = null;
@@ -51,19 +44,16 @@ export class TfLocalModel implements LocalModel {
     }
     this.size = total;
     this.writer = new ParamWriter(this.variables);
-    this.flat = new Float32Array(total);
   }
 
-  /** Start of a step: the cache may be used until end(). */
+  /** Start of a step: the step's gradient tensors are kept for apply() until end(). */
   begin(): void {
     this.inStep = true;
-    this.flatValid = false;
   }
 
-  /** End of a step: drop the cache and the step's gradient tensors. */
+  /** End of a step: drop the step's gradient tensors. */
   end(): void {
     this.inStep = false;
-    this.flatValid = false;
     this.gradBuffer = null;
     if (this.grads !== null) {
       for (const t of Object.values(this.grads)) t.dispose();
@@ -72,31 +62,17 @@ export class TfLocalModel implements LocalModel {
   }
 
   read(out: Float32Array): void {
-    if (!this.inStep) {
-      readParams(this.variables, out);
-      return;
-    }
-    if (!this.flatValid) {
-      readParams(this.variables, this.flat);
-      this.flatValid = true;
-    }
-    out.set(this.flat);
+    readParams(this.variables, out);
   }
 
   write(x: Float32Array): void {
     if (x.length !== this.size) {
       throw new TrainError('E_TRAIN_MODEL', `write: parameter vector has ${x.length} floats but the model has ${this.size} trainable parameters`);
     }
-    if (this.inStep && this.flatValid && sameBits(x, this.flat)) return;
     this.writer.write(x);
-    if (this.inStep) {
-      this.flat.set(x);
-      this.flatValid = true;
-    }
   }
 
   apply(direction: Float32Array): void {
-    this.flatValid = false;
     if (this.grads !== null && direction === this.gradBuffer) {
       this.optimizer.applyGradients(this.grads);
       return;
@@ -152,9 +128,4 @@ export class TfLocalModel implements LocalModel {
       }
     }
   }
-}
-
-/** Bitwise equality of two float vectors (NaN payloads and -0 included), by a native byte compare. */
-function sameBits(a: Float32Array, b: Float32Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
