@@ -48,6 +48,8 @@ export interface Schedule {
   readonly stochastic: 'doubly' | 'column';
   /** True when W depends on the iteration. */
   readonly dynamic: boolean;
+  /** For a deterministic time-varying schedule: P with W(k + P) = W(k) for every k. Absent otherwise. */
+  readonly period?: number;
   /** W(k) as a dense matrix (a fresh copy the caller may mutate). */
   matrix(iteration: number): Matrix;
   /** What `rank` sends and receives, and with which weights, at iteration k. */

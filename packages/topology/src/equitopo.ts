@@ -20,6 +20,14 @@
  *   pair i with i + v_k when both are still free. Pairs (i, j) get
  *   B[i][j] = B[j][i] = (n-1)/n and B[i][i] = B[j][j] = 1/n, unpaired nodes
  *   B[i][i] = 1; then W(k) = (1 - eta) I + eta B. Symmetric, one peer at most.
+ * - With a degree M (or a target epsilon), OD-/OU-EquiDyn draw v_k from the
+ *   M indices u_1..u_M of the static draw of the same seed (uniformly over
+ *   the M entries), as the reference code's ODEquiDyn(n, Ms) and
+ *   OUEquiDyn(n, Ms) do; without one they draw from all of 1..n-1.
+ * - Choosing M (the EquiTopo reference's rule): M = floor(8 ln(2n/p) / (3 eps^2))
+ *   makes Pr(||W - J||_2 < eps) >= 1 - p. Read backwards, M basis graphs give
+ *   eps = sqrt(8 ln(2n/p) / (3M)); the default M = ceil(log2 n) gives
+ *   eps = 1.6 to 2.1 at p = 0.1 for n = 8..1024: above 1, so no guarantee.
  */
 import type { Matrix } from './convention.js';
 import { TopologyError } from './errors.js';
@@ -87,6 +95,44 @@ export function defaultEquiStaticDegree(n: number): number {
   return Math.max(1, exponentialTau(n));
 }
 
+/** Failure probability p of the reference's bound when options.p is absent. */
+export const EQUI_DEFAULT_FAILURE_PROBABILITY = 0.1;
+
+function failureProbability(options: TopologyOptions): number {
+  const p = options.p ?? EQUI_DEFAULT_FAILURE_PROBABILITY;
+  if (!Number.isFinite(p) || p <= 0 || p >= 1) {
+    throw new TopologyError('E_TOPOLOGY_OPTION', `EquiTopo: the failure probability p must be in (0, 1); got p=${p}; e.g. p=0.1`);
+  }
+  return p;
+}
+
+/** The reference's M for Pr(rho < epsilon) >= 1 - p: floor(8 ln(2n/p) / (3 epsilon^2)), at least 1. */
+export function equiDegreeFor(n: number, epsilon: number, p = EQUI_DEFAULT_FAILURE_PROBABILITY): number {
+  checkNodes(n, 'EquiTopo');
+  if (!Number.isFinite(epsilon) || epsilon <= 0) {
+    throw new TopologyError('E_TOPOLOGY_OPTION', `EquiTopo: epsilon must be a positive number; got epsilon=${epsilon}; e.g. 0.5`);
+  }
+  failureProbability({ p });
+  return Math.max(1, Math.floor((8 * Math.log((2 * n) / p)) / (3 * epsilon * epsilon)));
+}
+
+/** The epsilon that M basis graphs guarantee with probability 1 - p by the same rule: sqrt(8 ln(2n/p) / (3M)). */
+export function equiEpsilonOf(n: number, M: number, p = EQUI_DEFAULT_FAILURE_PROBABILITY): number {
+  return Math.sqrt((8 * Math.log((2 * n) / p)) / (3 * M));
+}
+
+/** M from options: degree, or epsilon (and p), or the default ceil(log2 n); giving both degree and epsilon is an error. */
+export function equiDegree(n: number, options: TopologyOptions): number {
+  if (options.degree !== undefined && options.epsilon !== undefined) {
+    throw new TopologyError(
+      'E_TOPOLOGY_OPTION',
+      `EquiTopo: give the number of basis graphs (degree=${options.degree}) or a target epsilon (epsilon=${options.epsilon}), not both`,
+    );
+  }
+  if (options.epsilon !== undefined) return equiDegreeFor(n, options.epsilon, failureProbability(options));
+  return options.degree ?? defaultEquiStaticDegree(n);
+}
+
 /**
  * The M basis indices of D-/U-EquiStatic, iid uniform on 1..n-1 from
  * rngFrom(seed, stream); a whole draw is repeated (same stream, further on)
@@ -94,7 +140,7 @@ export function defaultEquiStaticDegree(n: number): number {
  */
 export function equiStaticIndices(n: number, options: TopologyOptions = {}): number[] {
   checkNodes(n, 'EquiStatic');
-  const M = options.degree ?? defaultEquiStaticDegree(n);
+  const M = equiDegree(n, options);
   if (!Number.isSafeInteger(M) || M < 1) {
     throw new TopologyError(
       'E_TOPOLOGY_OPTION',
@@ -128,33 +174,46 @@ export function uEquiStatic(n: number, options: TopologyOptions = {}): Matrix {
   return D.map((row, i) => row.map((w, j) => (w + D[j][i]) / 2));
 }
 
-/** v_k of OD-EquiDyn: uniform on 1..n-1, a pure function of (seed, k). */
-export function odEquiDynIndex(n: number, k: number, seed: number): number {
+/** True when OD-/OU-EquiDyn draw from the M indices of a static draw (degree or epsilon given). */
+export function equiDynRestricted(options: TopologyOptions): boolean {
+  return options.degree !== undefined || options.epsilon !== undefined;
+}
+
+/**
+ * v_k of OD-EquiDyn, a pure function of (seed, k): uniform on 1..n-1, or,
+ * given `indices` (a static draw), a uniformly chosen entry of it.
+ */
+export function odEquiDynIndex(n: number, k: number, seed: number, indices?: readonly number[]): number {
   checkNodes(n, 'OD-EquiDyn');
   checkIteration(k);
-  return rngFrom(checkSeed(seed), STREAM_OD, k).int(1, n - 1);
+  const rng = rngFrom(checkSeed(seed), STREAM_OD, k);
+  return indices === undefined ? rng.int(1, n - 1) : indices[rng.int(0, indices.length - 1)];
+}
+
+function dynIndices(n: number, options: TopologyOptions): number[] | undefined {
+  return equiDynRestricted(options) ? equiStaticIndices(n, options) : undefined;
 }
 
 /** OD-EquiDyn W(k) = (1 - eta) I + eta A^(v_k); eta = options.eta ?? 1/2. */
 export function odEquiDyn(n: number, k: number, options: TopologyOptions = {}): Matrix {
   const eta = etaOf(options);
-  const A = equiBasis(n, odEquiDynIndex(n, k, options.seed ?? 0));
+  const A = equiBasis(n, odEquiDynIndex(n, k, options.seed ?? 0, dynIndices(n, options)));
   return A.map((row, i) => row.map((a, j) => eta * a + (i === j ? 1 - eta : 0)));
 }
 
-/** (v_k, s_k) of OU-EquiDyn: the basis index and the node the pairing walk starts from. */
-export function ouEquiDynDraw(n: number, k: number, seed: number): { v: number; start: number } {
+/** (v_k, s_k) of OU-EquiDyn: the basis index (from `indices` when given) and the node the pairing walk starts from. */
+export function ouEquiDynDraw(n: number, k: number, seed: number, indices?: readonly number[]): { v: number; start: number } {
   checkNodes(n, 'OU-EquiDyn');
   checkIteration(k);
   const rng = rngFrom(checkSeed(seed), STREAM_OU, k);
-  const v = rng.int(1, n - 1);
+  const v = indices === undefined ? rng.int(1, n - 1) : indices[rng.int(0, indices.length - 1)];
   return { v, start: rng.int(0, n - 1) };
 }
 
 /** OU-EquiDyn W(k): a one-peer matching along label difference v_k, symmetric and doubly stochastic. */
 export function ouEquiDyn(n: number, k: number, options: TopologyOptions = {}): Matrix {
   const eta = etaOf(options);
-  const { v, start } = ouEquiDynDraw(n, k, options.seed ?? 0);
+  const { v, start } = ouEquiDynDraw(n, k, options.seed ?? 0, dynIndices(n, options));
   const W = identity(n);
   const paired = new Array<boolean>(n).fill(false);
   const off = (eta * (n - 1)) / n;

@@ -42,10 +42,25 @@ export function exponentialOffsets(n: number): number[] {
   return Array.from({ length: tau }, (_, t) => 2 ** t);
 }
 
-/** The static exponential graph: self plus offsets that are powers of two, weight 1/(tau + 1) each. */
-export function staticExponential(n: number): Matrix {
+/** The powers 1, b, b^2, ... of an integer base b >= 2 that are below n, computed exactly on integers. */
+export function powersBelow(n: number, base: number): number[] {
+  if (!Number.isSafeInteger(base) || base < 2) {
+    throw new TopologyError('E_TOPOLOGY_OPTION', `the exponential base must be an integer >= 2; got ${base}; e.g. 2 or 4`);
+  }
+  const out: number[] = [];
+  for (let d = 1; d < n; d *= base) out.push(d);
+  return out;
+}
+
+/**
+ * The static exponential graph with base b (default 2): self plus the offsets
+ * 1, b, b^2, ... below n, weight 1 / (offsets + 1) each. Base 2 is seed 000's
+ * graph; other bases are BlueFog's ExponentialGraph(size, base) up to the
+ * mirror image i -> -i (BlueFog's node i sends to i + b^t, ours receives from it).
+ */
+export function staticExponential(n: number, base = 2): Matrix {
   checkNodes(n, 'static exponential graph');
-  const offsets = exponentialOffsets(n);
+  const offsets = powersBelow(n, base);
   const w = 1 / (offsets.length + 1);
   const W = zeros(n);
   for (let i = 0; i < n; i++) {

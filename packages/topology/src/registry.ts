@@ -3,34 +3,22 @@
  * createSchedule(name, nodes, options) turns a name into a Schedule.
  *
  * Kinds: 'static' (one doubly stochastic W), 'dynamic' (W(k) changes with the
- * iteration, doubly stochastic, drawn from (seed, k)), 'directed' (column
- * stochastic only: use push-sum algorithms).
+ * iteration, drawn from (seed, k) or cycling deterministically), 'directed'
+ * (column stochastic only: use push-sum algorithms).
  */
 import type { Schedule } from './convention.js';
-import { columnStochastic, digraphSkewed } from './directed.js';
-import { dEquiStatic, odEquiDyn, ouEquiDyn, uEquiStatic } from './equitopo.js';
+import { DEFAULT_ONEPEER_BASE, specialEntries, type Entry, type OptionKey, type TopologyKind } from './entries.js';
 import { TopologyError } from './errors.js';
-import { onePeerExponential, staticExponential } from './exponential.js';
 import { UNDIRECTED_GRAPHS, undirectedMatrix } from './graphs/catalog.js';
-import { onePeerSample } from './onepeer.js';
 import type { TopologyOptions } from './options.js';
-import { dynamicSchedule, staticSchedule } from './schedule.js';
+import { staticSchedule } from './schedule.js';
 
-export type TopologyKind = 'static' | 'dynamic' | 'directed';
+export { DEFAULT_ONEPEER_BASE, type OptionKey, type TopologyKind };
 
 export interface TopologyInfo {
   readonly name: string;
   readonly description: string;
   readonly kind: TopologyKind;
-}
-
-/** The static undirected graph the `onepeer` sampler draws from when options.base is absent. */
-export const DEFAULT_ONEPEER_BASE = 'ring';
-
-interface Entry {
-  readonly description: string;
-  readonly kind: TopologyKind;
-  create(n: number, options: TopologyOptions): Schedule;
 }
 
 function checkSeed(options: TopologyOptions): number {
@@ -41,86 +29,10 @@ function checkSeed(options: TopologyOptions): number {
   return seed;
 }
 
-/** A dynamic schedule whose W(0) is built now, so bad options fail at creation, not mid-run. */
-function eager(schedule: Schedule): Schedule {
-  schedule.matrix(0);
-  return schedule;
-}
-
-function onePeerSchedule(n: number, options: TopologyOptions): Schedule {
-  const baseName = options.base ?? DEFAULT_ONEPEER_BASE;
-  if (!(baseName in UNDIRECTED_GRAPHS) && !['u-equistatic'].includes(baseName)) {
-    const fits = [...Object.keys(UNDIRECTED_GRAPHS), 'u-equistatic'].join(', ');
-    throw new TopologyError(
-      'E_TOPOLOGY_OPTION',
-      `onepeer samples a static undirected base graph; got base='${baseName}'; choose one of: ${fits}`,
-    );
-  }
-  const base = createSchedule(baseName, n, { ...options, base: undefined }).matrix(0);
-  const seed = checkSeed(options);
-  return eager(dynamicSchedule('onepeer', n, (k) => onePeerSample(base, k, seed), { directed: false, stochastic: 'doubly' }));
-}
-
-function directedSchedule(n: number, options: TopologyOptions): Schedule {
-  if (options.edges === undefined || options.edges.length === 0) {
-    throw new TopologyError(
-      'E_TOPOLOGY_OPTION',
-      `directed needs its edges; got none; pass edges as [from, to] pairs (CLI: --edges "0>1,1>2,2>0")`,
-    );
-  }
-  return staticSchedule('directed', columnStochastic(n, options.edges));
-}
-
-const SPECIAL: Record<string, Entry> = {
-  exp: {
-    kind: 'static',
-    description: 'static exponential graph: node i receives from i+1, i+2, i+4, ... (ceil(log2 n) peers), weights 1/(tau+1)',
-    create: (n) => staticSchedule('exp', staticExponential(n)),
-  },
-  'd-equistatic': {
-    kind: 'static',
-    description: 'D-EquiStatic: average of M random EquiTopo basis graphs, directed (--degree M, default ceil(log2 n))',
-    create: (n, o) => staticSchedule('d-equistatic', dEquiStatic(n, o)),
-  },
-  'u-equistatic': {
-    kind: 'static',
-    description: 'U-EquiStatic: the symmetrised D-EquiStatic, undirected (--degree M)',
-    create: (n, o) => staticSchedule('u-equistatic', uEquiStatic(n, o)),
-  },
-  'onepeer-exp': {
-    kind: 'dynamic',
-    description: 'one-peer exponential graph: at iteration k node i averages with i + 2^(k mod tau); exact average every log2 n rounds when n is a power of 2',
-    create: (n) =>
-      eager(dynamicSchedule('onepeer-exp', n, (k) => onePeerExponential(n, k), { directed: n > 2, stochastic: 'doubly' })),
-  },
-  'od-equidyn': {
-    kind: 'dynamic',
-    description: 'OD-EquiDyn: one random basis graph per iteration, W(k) = (1-eta) I + eta A(v_k), directed one-peer (--eta, default 0.5)',
-    create: (n, o) =>
-      eager(dynamicSchedule('od-equidyn', n, (k) => odEquiDyn(n, k, o), { directed: n > 2, stochastic: 'doubly' })),
-  },
-  'ou-equidyn': {
-    kind: 'dynamic',
-    description: 'OU-EquiDyn: undirected one-peer matching along a random label difference per iteration (--eta, default 0.5)',
-    create: (n, o) =>
-      eager(dynamicSchedule('ou-equidyn', n, (k) => ouEquiDyn(n, k, o), { directed: false, stochastic: 'doubly' })),
-  },
-  onepeer: {
-    kind: 'dynamic',
-    description: `one random peer per iteration: a random maximal matching of a static undirected --base graph (default ${DEFAULT_ONEPEER_BASE})`,
-    create: onePeerSchedule,
-  },
-  directed: {
-    kind: 'directed',
-    description: 'column-stochastic digraph from --edges "from>to,...", weights 1/(1 + out-degree); use push-sum',
-    create: directedSchedule,
-  },
-  'digraph-skewed': {
-    kind: 'directed',
-    description: 'seed 003 digraph with kappa_pi = 2^(n-1) and beta_pi = 1/sqrt(2) for every n; use push-sum',
-    create: (n) => staticSchedule('digraph-skewed', digraphSkewed(n)),
-  },
-};
+const SPECIAL: Record<string, Entry> = specialEntries({
+  create: (name, n, options) => createSchedule(name, n, options),
+  options: (name, options) => topologyOptionKeys(name, options),
+});
 
 function entryOf(name: string): Entry | undefined {
   if (Object.prototype.hasOwnProperty.call(SPECIAL, name)) return SPECIAL[name];
@@ -129,6 +41,7 @@ function entryOf(name: string): Entry | undefined {
   return {
     kind: 'static',
     description: graph.description,
+    options: [...graph.options, 'weights'],
     create: (n, o) => staticSchedule(name, undirectedMatrix(name, n, o)),
   };
 }
@@ -156,21 +69,35 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+function knownEntry(name: string): Entry {
+  const entry = entryOf(name);
+  if (entry !== undefined) return entry;
+  const near = TOPOLOGY_NAMES.filter((t) => editDistance(t, name) <= 2);
+  const hint = near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : '';
+  throw new TopologyError(
+    'E_TOPOLOGY_UNKNOWN',
+    `unknown topology '${name}'${hint}; known topologies: ${TOPOLOGY_NAMES.join(', ')}`,
+  );
+}
+
+/**
+ * The options topology `name` reads besides `seed` (for the one-peer
+ * samplers: `base` and the options of the base graph named in `options`).
+ * The CLI refuses every other option.
+ */
+export function topologyOptionKeys(name: string, options: TopologyOptions = {}): readonly OptionKey[] {
+  const { options: keys } = knownEntry(name);
+  return typeof keys === 'function' ? keys(options) : keys;
+}
+
 /**
  * The schedule of topology `name` over `nodes` ranks. Options a topology does
- * not read are ignored. Throws E_TOPOLOGY_UNKNOWN (listing the known names),
- * E_TOPOLOGY_NODES or E_TOPOLOGY_OPTION.
+ * not read are ignored here (topologyOptionKeys says which it reads). Throws
+ * E_TOPOLOGY_UNKNOWN (listing the known names), E_TOPOLOGY_NODES or
+ * E_TOPOLOGY_OPTION.
  */
 export function createSchedule(name: string, nodes: number, options: TopologyOptions = {}): Schedule {
-  const entry = entryOf(name);
-  if (entry === undefined) {
-    const near = TOPOLOGY_NAMES.filter((t) => editDistance(t, name) <= 2);
-    const hint = near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : '';
-    throw new TopologyError(
-      'E_TOPOLOGY_UNKNOWN',
-      `unknown topology '${name}'${hint}; known topologies: ${TOPOLOGY_NAMES.join(', ')}`,
-    );
-  }
+  const entry = knownEntry(name);
   if (!Number.isSafeInteger(nodes) || nodes < 1) {
     throw new TopologyError('E_TOPOLOGY_NODES', `${name} needs an integer number of nodes >= 1; got ${nodes}`);
   }

@@ -17,6 +17,8 @@ const CACHE_SIZE = 8;
 export interface ScheduleFlags {
   readonly directed: boolean;
   readonly stochastic: 'doubly' | 'column';
+  /** W(k + period) = W(k) for every k (deterministic periodic schedules only). */
+  readonly period?: number;
 }
 
 /** Throws unless `k` is a non-negative safe integer. */
@@ -187,6 +189,7 @@ export function dynamicSchedule(
     directed: flags.directed,
     stochastic: flags.stochastic,
     dynamic: true,
+    ...(flags.period === undefined ? {} : { period: flags.period }),
     matrix(iteration) {
       return copy(entry(iteration).W);
     },

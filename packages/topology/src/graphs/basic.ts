@@ -17,11 +17,19 @@ export function ring(n: number): Adjacency {
   return adj;
 }
 
-/** Hub 0 linked to every other node. */
-export function star(n: number): Adjacency {
+/**
+ * The hub (options.hub, default 0) linked to every other node. With
+ * Metropolis weights every hub link gets 1/n: BlueFog's StarGraph(size,
+ * center_rank). rho = 1 - 1/n for n >= 3 (W = I - L/n, L's eigenvalues 0, 1, n).
+ */
+export function star(n: number, options: TopologyOptions = {}): Adjacency {
   checkNodes('star', n, 1);
+  const hub = options.hub ?? 0;
+  if (!Number.isSafeInteger(hub) || hub < 0 || hub >= n) {
+    throw new TopologyError('E_TOPOLOGY_OPTION', `star: hub must be a rank in 0..${n - 1}; got hub=${hub}`);
+  }
   const adj = emptyAdjacency(n);
-  for (let i = 1; i < n; i++) addEdge(adj, 0, i);
+  for (let i = 0; i < n; i++) if (i !== hub) addEdge(adj, hub, i);
   return adj;
 }
 

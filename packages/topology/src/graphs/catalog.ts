@@ -16,6 +16,8 @@ import { lsR2l } from './search.js';
 export interface StaticGraphSpec {
   /** One line for `dtrain topology list`. */
   readonly description: string;
+  /** The options it reads besides seed and weights (the CLI refuses the others). */
+  readonly options: readonly (keyof TopologyOptions)[];
   /** The graph on n nodes (throws TopologyError on invalid n or options). */
   adjacency(n: number, options: TopologyOptions): Adjacency;
 }
@@ -23,38 +25,50 @@ export interface StaticGraphSpec {
 /** Keyed by CLI name, in listing order; a null-prototype object, so `name in UNDIRECTED_GRAPHS` sees only graphs. */
 export const UNDIRECTED_GRAPHS: Readonly<Record<string, StaticGraphSpec>> = Object.freeze(
   Object.assign(Object.create(null) as Record<string, StaticGraphSpec>, {
-    ring: { description: 'cycle; degree 2', adjacency: (n: number) => ring(n) },
+    ring: { description: 'cycle; degree 2', options: [], adjacency: (n: number) => ring(n) },
     grid: {
+      options: ['rows', 'cols'],
       description: '2-D mesh rows x cols without wraparound (default most nearly square); degree 2-4',
       adjacency: (n: number, o: TopologyOptions) => grid(n, o),
     },
     torus: {
+      options: ['rows', 'cols'],
       description: '2-D mesh rows x cols with wraparound; degree 4 when rows, cols >= 3; needs composite n',
       adjacency: (n: number, o: TopologyOptions) => torus(n, o),
     },
-    star: { description: 'hub 0 linked to every other node', adjacency: (n: number) => star(n) },
-    full: { description: 'complete graph; exact averaging in one step', adjacency: (n: number) => full(n) },
+    star: {
+      options: ['hub'],
+      description: 'hub (--hub, default 0) linked to every other node',
+      adjacency: (n: number, o: TopologyOptions) => star(n, o),
+    },
+    full: { description: 'complete graph; exact averaging in one step', options: [], adjacency: (n: number) => full(n) },
     'erdos-renyi': {
+      options: ['p'],
       description: 'random G(n, p), redrawn until connected (p default 2 ln(n)/n; seed)',
       adjacency: (n: number, o: TopologyOptions) => erdosRenyi(n, o),
     },
     'half-random': {
+      options: [],
       description: '1/2-RandGraph: erdos-renyi with p = 1/2 (seed)',
       adjacency: (n: number, o: TopologyOptions) => halfRandom(n, o),
     },
     'ring-lattice': {
+      options: ['degree'],
       description: 'regular ring lattice: links to degree/2 nearest on each side (degree even, default 4)',
       adjacency: (n: number, o: TopologyOptions) => ringLattice(n, o),
     },
     'watts-strogatz': {
+      options: ['degree', 'p'],
       description: 'small world: ring lattice with links rewired with probability p (default 0.2; degree, seed)',
       adjacency: (n: number, o: TopologyOptions) => wattsStrogatz(n, o),
     },
     r3l: {
+      options: ['degree'],
       description: 'random regular Ramanujan-like: lattice randomised by degree-preserving swaps (degree, seed)',
       adjacency: (n: number, o: TopologyOptions) => r3l(n, o),
     },
     'ls-r2l': {
+      options: ['degree', 'searchIterations'],
       description: 'local search maximising lambda2/lambdaN of the Laplacian at fixed degree (degree, seed, searchIterations)',
       adjacency: (n: number, o: TopologyOptions) => lsR2l(n, o),
     },
