@@ -121,7 +121,16 @@ describe('misuse exits with code 2 and says what was wrong', () => {
     ['bad weight scheme', ['matrix', '--topology', 'ring', '--nodes', '8', '--weights', 'uniform'], /metropolis.*'uniform'/],
     ['malformed edge', ['matrix', '--topology', 'directed', '--nodes', '3', '--edges', '0-1'], /0-1/],
     ['zero iterations', ['inspect', '--topology', 'ring', '--nodes', '8', '--iterations', '0'], /--iterations/],
-    ['stray argument', ['inspect', 'ring', '--topology', 'ring', '--nodes', '8'], /argument/],
+    ['stray argument', ['inspect', 'ring', 'torus', '--nodes', '8'], /argument/],
+    ['two different names', ['inspect', 'ring', '--topology', 'torus', '--nodes', '8'], /'ring'.*'torus'/],
+    ['no name at all', ['inspect', '--nodes', '8'], /topology list/],
+    ['--weights on exp', ['matrix', 'exp', '--nodes', '8', '--weights', 'metropolis'], /--weights is not used by exp/],
+    ['--eta on ring', ['inspect', 'ring', '--nodes', '8', '--eta', '0.3'], /--eta is not used by ring/],
+    ['--degree on onepeer-exp', ['inspect', 'onepeer-exp', '--nodes', '8', '--degree', '2'], /--degree is not used by onepeer-exp/],
+    ['--rows on onepeer over a ring base', ['matrix', 'onepeer', '--nodes', '8', '--rows', '2'], /--rows is not used by onepeer/],
+    ['--p without --epsilon on d-equistatic', ['matrix', 'd-equistatic', '--nodes', '8', '--p', '0.1'], /epsilon/],
+    ['--step and a different --iteration', ['matrix', 'ring', '--nodes', '8', '--step', '1', '--iteration', '2'], /--iteration.*--step/],
+    ['machine schedule without --local-size', ['inspect', 'machine-exp2', '--nodes', '8'], /--local-size/],
   ];
   for (const [what, args, says] of cases) {
     it(what, () => {

@@ -130,6 +130,12 @@ export function equiDegree(n: number, options: TopologyOptions): number {
     );
   }
   if (options.epsilon !== undefined) return equiDegreeFor(n, options.epsilon, failureProbability(options));
+  if (options.p !== undefined) {
+    throw new TopologyError(
+      'E_TOPOLOGY_OPTION',
+      `EquiTopo: p=${options.p} is the failure probability of a target epsilon; give epsilon as well (e.g. epsilon=0.5), or drop p`,
+    );
+  }
   return options.degree ?? defaultEquiStaticDegree(n);
 }
 
@@ -176,7 +182,7 @@ export function uEquiStatic(n: number, options: TopologyOptions = {}): Matrix {
 
 /** True when OD-/OU-EquiDyn draw from the M indices of a static draw (degree or epsilon given). */
 export function equiDynRestricted(options: TopologyOptions): boolean {
-  return options.degree !== undefined || options.epsilon !== undefined;
+  return options.degree !== undefined || options.epsilon !== undefined || options.p !== undefined;
 }
 
 /**

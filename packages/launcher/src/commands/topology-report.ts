@@ -3,7 +3,12 @@
  * printed: a readable table, or JSON for machines.
  */
 import {
+  EQUI_DEFAULT_FAILURE_PROBABILITY,
   consensusCurve,
+  equiDegree,
+  equiDynRestricted,
+  equiEpsilonOf,
+  periodContraction,
   digraphMetrics,
   digraphTransientIterations,
   maxDegree,
@@ -11,7 +16,9 @@ import {
   transientIterations,
   verifySchedule,
   type Matrix,
+  type PeriodContraction,
   type Schedule,
+  type TopologyOptions,
 } from '@dtrain/topology';
 
 /** The consensus curve always starts from this seeded x0, so runs are comparable across graph seeds. */
@@ -31,8 +38,22 @@ export interface InspectReport {
   readonly messagesPerIteration: number;
   /** ||W - J||_2, or the mean-square contraction over the iterations for a dynamic schedule. */
   readonly rho: number;
-  /** DSGD transient-iteration estimates from rho (null when rho >= 1: no estimate). */
+  /**
+   * DSGD transient-iteration estimates (null when the rate is >= 1: no estimate),
+   * from rho, or from period.perStep for a periodic schedule.
+   */
   readonly transientIterations: { readonly iid: number | null; readonly nonIid: number | null };
+  /** Periodic doubly stochastic schedules: the contraction of the product over one period. */
+  readonly period?: PeriodContraction;
+  /** EquiTopo graphs with M basis indices: the epsilon M guarantees with probability 1 - p (reference rule). */
+  readonly equiTopo?: {
+    readonly M: number;
+    readonly p: number;
+    readonly epsilon: number;
+    readonly guarantee: boolean;
+    /** OD-/OU-EquiDyn: the bound is on the static draw (D-/U-EquiStatic) the v_k come from. */
+    readonly ofStaticDraw: boolean;
+  };
   /** Entry k-1: ||Phi(k) x0 - xbar|| / ||x0 - xbar|| (push-sum ratio for column-stochastic W). */
   readonly consensus: readonly number[];
   /** Static directed schedules only (seed 003). */
@@ -43,11 +64,26 @@ export interface InspectReport {
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-export function inspectSchedule(schedule: Schedule, iterations: number, seed: number): InspectReport {
+const EQUI_STATIC = ['d-equistatic', 'u-equistatic'];
+const EQUI_DYN = ['od-equidyn', 'ou-equidyn'];
+
+function equiTopoOf(schedule: Schedule, options: TopologyOptions): InspectReport['equiTopo'] {
+  const uses = EQUI_STATIC.includes(schedule.name) || (EQUI_DYN.includes(schedule.name) && equiDynRestricted(options));
+  if (!uses) return undefined;
+  const M = equiDegree(schedule.nodes, options);
+  const p = options.p ?? EQUI_DEFAULT_FAILURE_PROBABILITY;
+  const epsilon = equiEpsilonOf(schedule.nodes, M, p);
+  return { M, p, epsilon, guarantee: epsilon < 1, ofStaticDraw: EQUI_DYN.includes(schedule.name) };
+}
+
+export function inspectSchedule(schedule: Schedule, iterations: number, seed: number, options: TopologyOptions = {}): InspectReport {
   const K = iterations;
   const n = schedule.nodes;
   const rho = meanSquareContraction(schedule, K);
   const check = verifySchedule(schedule, 0, K);
+  const period = periodContraction(schedule);
+  const rate = period?.perStep ?? rho;
+  const equiTopo = equiTopoOf(schedule, options);
   const base = {
     topology: schedule.name,
     nodes: n,
@@ -60,10 +96,12 @@ export function inspectSchedule(schedule: Schedule, iterations: number, seed: nu
     messagesPerIteration: check.messages / K,
     rho,
     transientIterations: {
-      iid: finiteOrNull(transientIterations(rho, n, 'iid')),
-      nonIid: finiteOrNull(transientIterations(rho, n, 'non-iid')),
+      iid: finiteOrNull(transientIterations(rate, n, 'iid')),
+      nonIid: finiteOrNull(transientIterations(rate, n, 'non-iid')),
     },
     consensus: consensusCurve(schedule, K, { seed: CONSENSUS_X0_SEED }),
+    ...(period === undefined ? {} : { period }),
+    ...(equiTopo === undefined ? {} : { equiTopo }),
   };
   const digraph = schedule.directed ? digraphMetrics(schedule) : undefined;
   if (digraph === undefined) return base;
@@ -89,6 +127,20 @@ function shownIterations(K: number): number[] {
   return [...ks].sort((a, b) => a - b);
 }
 
+function periodLine(p: PeriodContraction): string {
+  const product = `||W(${p.period - 1})...W(0) - J||_2`;
+  if (p.exact) return `${p.period}: ${product} = 0, the exact average every ${p.period} iterations`;
+  return `${p.period}: ${product} = ${p.contraction.toFixed(6)} (worst start), ${p.perStep.toFixed(6)} per step`;
+}
+
+function equiLine(e: NonNullable<InspectReport['equiTopo']>): string {
+  const rule = `M = ${e.M} basis graphs${e.ofStaticDraw ? ' (v_k drawn from them)' : ''}: epsilon = sqrt(8 ln(2n/p) / (3M)) = ${e.epsilon.toFixed(2)} at p = ${e.p}`;
+  const what = e.ofStaticDraw ? 'the static graph of those M' : 'rho';
+  return e.guarantee
+    ? `${rule}, so ${what} < ${e.epsilon.toFixed(2)} with probability >= ${1 - e.p}`
+    : `${rule} (the reference's rule): above 1, so no guarantee; choose M with --epsilon`;
+}
+
 export function formatReport(r: InspectReport): string {
   const shape = [
     r.dynamic ? 'time-varying' : 'static',
@@ -102,10 +154,17 @@ export function formatReport(r: InspectReport): string {
     ['messages', `${r.messagesPerIteration.toFixed(1)} per iteration`],
     [
       'rho',
-      `${r.rho.toFixed(6)}  (${r.dynamic ? `mean-square contraction over ${r.iterations} iterations` : '||W - J||_2'})`,
+      `${r.rho.toFixed(6)}  (${r.dynamic ? `mean-square contraction over ${r.iterations} iterations${r.period ? ', per step' : ''}` : '||W - J||_2'})`,
     ],
-    ['transient', `DSGD ~ ${sci(r.transientIterations.iid)} iid, ~ ${sci(r.transientIterations.nonIid)} non-iid (order of magnitude)`],
   ];
+  if (r.period) rows.push(['period', periodLine(r.period)]);
+  rows.push([
+    'transient',
+    r.period?.exact
+      ? `0 by the rho formula: the exact average every ${r.period.period} iterations, as local SGD averaging every ${r.period.period}`
+      : `DSGD ~ ${sci(r.transientIterations.iid)} iid, ~ ${sci(r.transientIterations.nonIid)} non-iid (order of magnitude${r.period ? ', from the rate per step over a period' : ''})`,
+  ]);
+  if (r.equiTopo) rows.push(['EquiTopo', equiLine(r.equiTopo)]);
   if (r.betaPi !== undefined && r.kappaPi !== undefined) {
     rows.push(['beta_pi', r.betaPi.toFixed(6)], ['kappa_pi', r.kappaPi.toPrecision(6)]);
     const ps = r.pushSumTransientIterations;
