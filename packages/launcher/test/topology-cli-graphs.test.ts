@@ -122,3 +122,20 @@ describe('inspect --svg', () => {
     expect(r.stderr).toMatch(/--svg \/nonexistent-dir\/x\.svg/);
   });
 });
+
+describe('inspect knows the hosts', () => {
+  it('hier:onepeer-exp over 4 hosts of 2: exact after 2, and 4 vectors cross hosts per iteration against 6.7 for flat onepeer-exp', () => {
+    const hier = json('inspect', 'hier:onepeer-exp', '--nodes', '8', '--local-size', '2', '--steps', '6', '--json');
+    expect(hier.period).toMatchObject({ period: 2, exact: true });
+    expect(hier.hosts).toEqual({ hosts: 4, localSize: 2, inter: 'onepeer-exp', crossHostMessagesPerIteration: 4 });
+    const flat = json('inspect', 'onepeer-exp', '--nodes', '8', '--local-size', '2', '--steps', '6', '--json');
+    // offsets 1, 2, 4 in turn: 4, 8 and 8 of the 8 sends leave their host
+    expect((flat.hosts as { crossHostMessagesPerIteration: number }).crossHostMessagesPerIteration).toBeCloseTo(20 / 3, 12);
+  });
+
+  it('a --local-size that does not divide --nodes is refused', () => {
+    const r = dtrain('inspect', 'ring', '--nodes', '8', '--local-size', '3');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--local-size 3/);
+  });
+});

@@ -50,8 +50,23 @@ export interface Schedule {
   readonly dynamic: boolean;
   /** For a deterministic time-varying schedule: P with W(k + P) = W(k) for every k. Absent otherwise. */
   readonly period?: number;
+  /**
+   * Hierarchical schedules (hierarchy.ts): ranks grouped by host; matrix(k)
+   * and at(k, rank) give the effective W(k), while the runtime runs an exact
+   * average inside each host, `inter` among the hosts' leaders, and a
+   * broadcast back inside.
+   */
+  readonly hierarchy?: Hierarchy;
   /** W(k) as a dense matrix (a fresh copy the caller may mutate). */
   matrix(iteration: number): Matrix;
   /** What `rank` sends and receives, and with which weights, at iteration k. */
   at(iteration: number, rank: number): RankStep;
+}
+
+/** How a hierarchical schedule groups ranks: `hosts` hosts of `localSize` ranks, rank = host * localSize + local rank. */
+export interface Hierarchy {
+  readonly localSize: number;
+  readonly hosts: number;
+  /** The schedule among the hosts (node h = host h; its leader, local rank 0, talks across). */
+  readonly inter: Schedule;
 }

@@ -1,4 +1,4 @@
-export type { Matrix, RankStep, Schedule } from './convention.js';
+export type { Hierarchy, Matrix, RankStep, Schedule } from './convention.js';
 export type { TopologyOptions, WeightScheme } from './options.js';
 export { DtrainError, TopologyError, type TopologyErrorCode } from './errors.js';
 export { rngFrom, hashInts, type Rng } from './random.js';
@@ -7,6 +7,7 @@ export * from './exponential.js';
 export * from './equitopo.js';
 export * from './onepeer.js';
 export * from './onepeer-cycle.js';
+export * from './hierarchy.js';
 export * from './circulant.js';
 export * from './machine.js';
 export * from './directed.js';

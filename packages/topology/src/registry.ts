@@ -10,6 +10,7 @@ import type { Schedule } from './convention.js';
 import { DEFAULT_ONEPEER_BASE, specialEntries, type Entry, type OptionKey, type TopologyKind } from './entries.js';
 import { TopologyError } from './errors.js';
 import { UNDIRECTED_GRAPHS, undirectedMatrix } from './graphs/catalog.js';
+import { HIER_PREFIX, hierarchicalSchedule, hierInterName, hierShape } from './hierarchy.js';
 import type { TopologyOptions } from './options.js';
 import { staticSchedule } from './schedule.js';
 
@@ -34,7 +35,32 @@ const SPECIAL: Record<string, Entry> = specialEntries({
   options: (name, options) => topologyOptionKeys(name, options),
 });
 
+/** `hier` and `hier:<inter>`: an exact average inside each host, `inter` among the hosts, a broadcast back. */
+function hierEntry(name: string, interName: string): Entry | undefined {
+  if (interName === '' || hierInterName(interName) !== undefined) return undefined;
+  const inter = entryOf(interName);
+  if (inter === undefined) return undefined;
+  return {
+    kind: inter.kind === 'dynamic' ? 'dynamic' : 'static',
+    description: `hierarchical: exact average inside each host (--local-size L ranks), then ${interName} among the hosts (one rank each), then a broadcast; hier alone is hier:full (write hier:NAME for another inter-host schedule)`,
+    options: (o) => ['localSize', ...(typeof inter.options === 'function' ? inter.options(o) : inter.options)],
+    create: (n, o) => {
+      const { hosts, localSize } = hierShape(name, n, o.localSize);
+      let between: Schedule;
+      try {
+        between = inter.create(hosts, { ...o, localSize: undefined });
+      } catch (err) {
+        if (!(err instanceof TopologyError)) throw err;
+        throw new TopologyError(err.code, `${name} over ${hosts} host(s) of ${localSize}: the inter-host schedule ${interName} on ${hosts} nodes: ${err.message}`);
+      }
+      return hierarchicalSchedule(name, n, localSize, between);
+    },
+  };
+}
+
 function entryOf(name: string): Entry | undefined {
+  const interName = hierInterName(name);
+  if (interName !== undefined) return hierEntry(name, interName);
   if (Object.prototype.hasOwnProperty.call(SPECIAL, name)) return SPECIAL[name];
   if (!Object.prototype.hasOwnProperty.call(UNDIRECTED_GRAPHS, name)) return undefined;
   const graph = UNDIRECTED_GRAPHS[name];
@@ -47,7 +73,7 @@ function entryOf(name: string): Entry | undefined {
 }
 
 /** Every name createSchedule accepts: the undirected catalog first, then the others. */
-export const TOPOLOGY_NAMES: readonly string[] = [...Object.keys(UNDIRECTED_GRAPHS), ...Object.keys(SPECIAL)];
+export const TOPOLOGY_NAMES: readonly string[] = [...Object.keys(UNDIRECTED_GRAPHS), ...Object.keys(SPECIAL), HIER_PREFIX];
 
 /** Each name with a one-line description and its kind. */
 export function listTopologies(): TopologyInfo[] {

@@ -9,7 +9,7 @@ import { codeOf, cycleEdges } from '../../../test-utils/index.js';
 /** Options that make every name valid at n = 16. */
 function optionsFor(name: string): TopologyOptions {
   if (name === 'directed') return { edges: [[0, 1], [1, 2], [2, 0], [2, 3], [3, 4], [4, 0], ...cycleEdges(16, 5)] };
-  if (['inner-outer-ring', 'inner-outer-exp2', 'machine-exp2'].includes(name)) return { seed: 3, localSize: 4 };
+  if (['inner-outer-ring', 'inner-outer-exp2', 'machine-exp2', 'hier'].includes(name)) return { seed: 3, localSize: 4 };
   return { seed: 3 };
 }
 

@@ -65,7 +65,7 @@ export function addTopologyOptions(cmd: Command): Command {
     .option('--search-iterations <k>', 'ls-r2l: local search iterations')
     .option('--exp-base <b>', 'exp (default 2) / sym-exp (default 4): base of the offsets 1, b, b^2, ...')
     .option('--hub <rank>', 'star: the hub rank (default 0)')
-    .option('--local-size <L>', 'inner-outer-ring/inner-outer-exp2/machine-exp2: ranks per host');
+    .option('--local-size <L>', 'hier:*, inner-outer-ring/-exp2, machine-exp2: ranks per host (inspect: any topology, to count what crosses hosts)');
 }
 
 /** An integer >= min from a flag's string, or a UsageError naming both. */
@@ -142,8 +142,8 @@ function decodeOptions(flags: RawTopologyFlags): TopologyOptions {
 }
 
 /** A UsageError for the first given option that topology `name` does not read. */
-function refuseUnused(name: string, options: TopologyOptions): void {
-  const reads = new Set<OptionKey>(['seed', ...topologyOptionKeys(name, options)]);
+function refuseUnused(name: string, options: TopologyOptions, always: readonly OptionKey[]): void {
+  const reads = new Set<OptionKey>(['seed', ...always, ...topologyOptionKeys(name, options)]);
   const given = (Object.keys(options) as OptionKey[]).filter((k) => options[k] !== undefined);
   const unused = given.filter((k) => !reads.has(k));
   if (unused.length === 0) return;
@@ -154,10 +154,11 @@ function refuseUnused(name: string, options: TopologyOptions): void {
   );
 }
 
-export function decodeTopologyFlags(flags: RawTopologyFlags, positional?: string): TopologyRequest {
+/** `always`: options accepted whatever the topology (inspect's --local-size groups ranks by host for its report). */
+export function decodeTopologyFlags(flags: RawTopologyFlags, positional?: string, always: readonly OptionKey[] = []): TopologyRequest {
   const name = topologyName(positional, flags.topology);
   if (flags.nodes === undefined) throw new UsageError('--nodes is required, an integer >= 1');
   const options = decodeOptions(flags);
-  refuseUnused(name, options);
+  refuseUnused(name, options, always);
   return { name, nodes: parseInteger('--nodes', flags.nodes, 1), options };
 }

@@ -20,6 +20,7 @@ import {
   type Schedule,
   type TopologyOptions,
 } from '@dtrain/topology';
+import { UsageError } from '../errors.js';
 
 /** The consensus curve always starts from this seeded x0, so runs are comparable across graph seeds. */
 export const CONSENSUS_X0_SEED = 0;
@@ -56,6 +57,14 @@ export interface InspectReport {
   };
   /** Entry k-1: ||Phi(k) x0 - xbar|| / ||x0 - xbar|| (push-sum ratio for column-stochastic W). */
   readonly consensus: readonly number[];
+  /** With hosts (hierarchical schedules, or --local-size): messages (whole vectors) that cross hosts per iteration. */
+  readonly hosts?: {
+    readonly hosts: number;
+    readonly localSize: number;
+    /** hier:<inter>: the inter-host schedule its leaders run. */
+    readonly inter?: string;
+    readonly crossHostMessagesPerIteration: number;
+  };
   /** Static directed schedules only (seed 003). */
   readonly betaPi?: number;
   readonly kappaPi?: number;
@@ -76,6 +85,26 @@ function equiTopoOf(schedule: Schedule, options: TopologyOptions): InspectReport
   return { M, p, epsilon, guarantee: epsilon < 1, ofStaticDraw: EQUI_DYN.includes(schedule.name) };
 }
 
+/** Messages per iteration between ranks of different hosts: the leaders' inter steps for hier:, else the schedule's own sends. */
+function hostsOf(schedule: Schedule, K: number, localSize: number | undefined): InspectReport['hosts'] {
+  const h = schedule.hierarchy;
+  if (h !== undefined) {
+    const messages = verifySchedule(h.inter, 0, K).messages;
+    return { hosts: h.hosts, localSize: h.localSize, inter: h.inter.name, crossHostMessagesPerIteration: messages / K };
+  }
+  if (localSize === undefined) return undefined;
+  if (schedule.nodes % localSize !== 0) {
+    throw new UsageError(`--local-size ${localSize} does not divide --nodes ${schedule.nodes}; give the ranks per host`);
+  }
+  let crossing = 0;
+  for (let k = 0; k < K; k++) {
+    for (let r = 0; r < schedule.nodes; r++) {
+      crossing += schedule.at(k, r).sendTo.filter((j) => Math.floor(j / localSize) !== Math.floor(r / localSize)).length;
+    }
+  }
+  return { hosts: schedule.nodes / localSize, localSize, crossHostMessagesPerIteration: crossing / K };
+}
+
 export function inspectSchedule(schedule: Schedule, iterations: number, seed: number, options: TopologyOptions = {}): InspectReport {
   const K = iterations;
   const n = schedule.nodes;
@@ -84,6 +113,7 @@ export function inspectSchedule(schedule: Schedule, iterations: number, seed: nu
   const period = periodContraction(schedule);
   const rate = period?.perStep ?? rho;
   const equiTopo = equiTopoOf(schedule, options);
+  const hosts = hostsOf(schedule, K, options.localSize);
   const base = {
     topology: schedule.name,
     nodes: n,
@@ -102,6 +132,7 @@ export function inspectSchedule(schedule: Schedule, iterations: number, seed: nu
     consensus: consensusCurve(schedule, K, { seed: CONSENSUS_X0_SEED }),
     ...(period === undefined ? {} : { period }),
     ...(equiTopo === undefined ? {} : { equiTopo }),
+    ...(hosts === undefined ? {} : { hosts }),
   };
   const digraph = schedule.directed ? digraphMetrics(schedule) : undefined;
   if (digraph === undefined) return base;
@@ -150,8 +181,8 @@ export function formatReport(r: InspectReport): string {
   const rows: Array<[string, string]> = [
     ['topology', `${r.topology} (${shape})`],
     ['nodes', `${r.nodes}  (seed ${r.seed})`],
-    ['max degree', `${r.maxDegree} peers received from per iteration`],
-    ['messages', `${r.messagesPerIteration.toFixed(1)} per iteration`],
+    ['max degree', `${r.maxDegree} peers received from per iteration${r.hosts?.inter ? ' (in the effective W(k); see hosts)' : ''}`],
+    ['messages', `${r.messagesPerIteration.toFixed(1)} per iteration${r.hosts?.inter ? ' (effective W(k))' : ''}`],
     [
       'rho',
       `${r.rho.toFixed(6)}  (${r.dynamic ? `mean-square contraction over ${r.iterations} iterations${r.period ? ', per step' : ''}` : '||W - J||_2'})`,
@@ -165,6 +196,10 @@ export function formatReport(r: InspectReport): string {
       : `DSGD ~ ${sci(r.transientIterations.iid)} iid, ~ ${sci(r.transientIterations.nonIid)} non-iid (order of magnitude${r.period ? ', from the rate per step over a period' : ''})`,
   ]);
   if (r.equiTopo) rows.push(['EquiTopo', equiLine(r.equiTopo)]);
+  if (r.hosts) {
+    const how = r.hosts.inter ? `; inside: ring allreduce + broadcast, across: ${r.hosts.inter} between the hosts' local rank 0` : '';
+    rows.push(['hosts', `${r.hosts.hosts} of ${r.hosts.localSize} ranks${how}; ${r.hosts.crossHostMessagesPerIteration.toFixed(1)} vectors cross hosts per iteration`]);
+  }
   if (r.betaPi !== undefined && r.kappaPi !== undefined) {
     rows.push(['beta_pi', r.betaPi.toFixed(6)], ['kappa_pi', r.kappaPi.toPrecision(6)]);
     const ps = r.pushSumTransientIterations;

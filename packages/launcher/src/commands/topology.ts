@@ -52,7 +52,7 @@ function matrixAction(name: string | undefined, flags: MatrixFlags): void {
 }
 
 async function inspectAction(name: string | undefined, flags: InspectFlags): Promise<void> {
-  const request = decodeTopologyFlags(flags, name);
+  const request = decodeTopologyFlags(flags, name, ['localSize']);
   const k = either('--steps', flags.steps, '--iterations', flags.iterations);
   const K = parseInteger(k.flag, k.raw ?? String(DEFAULT_INSPECT_ITERATIONS), 1);
   if (flags.svg !== undefined && flags.svg.trim() === '') throw new UsageError('--svg needs a file name, e.g. --svg graph.svg');
