@@ -12,6 +12,9 @@
  *
  * Cost (alpha-beta): 2(n-1) alpha + 2(n-1)/n m beta. Every rank ends with
  * identical bits: each segment is summed by one rank and then copied.
+ *
+ * With `members` (ranks in ring order, this rank among them) the ring runs
+ * over that group only: a host's ranks, or the hosts' leaders.
  */
 import { addInPlace, addScaledInPlace } from './combine.js';
 import { landIn, recvExact, type OpContext } from './context.js';
@@ -22,11 +25,20 @@ export type ReduceOp = 'sum' | 'mean';
 
 const mod = (a: number, n: number): number => ((a % n) + n) % n;
 
-export async function ringAllreduce(ctx: OpContext, slot: OpSlot, x: Float32Array, op: ReduceOp): Promise<void> {
-  const { transport, rank, size: n, chunkFloats } = ctx;
+export async function ringAllreduce(
+  ctx: OpContext,
+  slot: OpSlot,
+  x: Float32Array,
+  op: ReduceOp,
+  members?: readonly number[],
+): Promise<void> {
+  const { transport, chunkFloats } = ctx;
+  const n = members?.length ?? ctx.size;
+  const rank = members === undefined ? ctx.rank : members.indexOf(ctx.rank);
   if (n === 1 || x.length === 0) return;
-  const right = mod(rank + 1, n);
-  const left = mod(rank - 1, n);
+  const member = (pos: number): number => (members === undefined ? pos : members[pos]);
+  const right = member(mod(rank + 1, n));
+  const left = member(mod(rank - 1, n));
   const segments: Range[] = Array.from({ length: n }, (_, s) => splitEven(x.length, n, s));
   const lanes = chunkCount(Math.ceil(x.length / n), chunkFloats);
   const steps = n - 1;

@@ -18,13 +18,21 @@ export function checkRoot(ctx: OpContext, root: number): void {
   }
 }
 
-/** Copy the root's x into every rank's x (same length everywhere), streamed down the chain root, root+1, ... */
-export async function broadcast(ctx: OpContext, slot: OpSlot, x: Float32Array, root: number): Promise<void> {
-  const { transport, rank, size: n, chunkFloats } = ctx;
+/**
+ * Copy the root's x into every rank's x (same length everywhere), streamed
+ * down the chain root, root+1, ...; with `members` (containing this rank and
+ * the root) only over that group, in its order.
+ */
+export async function broadcast(ctx: OpContext, slot: OpSlot, x: Float32Array, root: number, members?: readonly number[]): Promise<void> {
+  const { transport, chunkFloats } = ctx;
+  const n = members?.length ?? ctx.size;
   if (n === 1) return;
-  const pos = (rank - root + n) % n;
-  const prev = (rank - 1 + n) % n;
-  const next = (rank + 1) % n;
+  const index = (r: number): number => (members === undefined ? r : members.indexOf(r));
+  const member = (i: number): number => (members === undefined ? i : members[i]);
+  const me = index(ctx.rank);
+  const pos = (me - index(root) + n) % n;
+  const prev = member((me - 1 + n) % n);
+  const next = member((me + 1) % n);
   const lanes = Math.max(1, chunkCount(x.length, chunkFloats));
   await runLanes(lanes, ctx.lanes, async (c) => {
     const view = x.subarray(c * chunkFloats, Math.min(x.length, (c + 1) * chunkFloats));

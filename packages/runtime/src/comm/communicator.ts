@@ -18,6 +18,7 @@ import { allgather, barrier, broadcast, checkRoot } from './collectives.js';
 import { DEFAULT_CHUNK_FLOATS, DEFAULT_COMM_TIMEOUT_MS, DEFAULT_LANES } from './constants.js';
 import type { OpContext } from './context.js';
 import { exchange, planExchange, type ExchangeOptions, type ExchangeResult } from './exchange.js';
+import { hierAllreduce, hierExchange, hostLayout } from './hierarchy.js';
 import { ScratchPool } from './lanes.js';
 
 export interface CommunicatorOptions {
@@ -27,6 +28,12 @@ export interface CommunicatorOptions {
   chunkFloats?: number;
   /** Chunks of one operation in flight at once (default 8). */
   lanes?: number;
+  /**
+   * Ranks per host (rank = host * localSize + local rank): allreduce then
+   * runs hierarchically (inside hosts, between their leaders, back inside).
+   * Default: flat.
+   */
+  localSize?: number;
 }
 
 /** Options of the collectives: the iteration they run in (default: the latest one seen). */
@@ -51,6 +58,7 @@ export class Communicator {
   readonly size: number;
   private readonly ctx: OpContext;
   private readonly clock: OpClock;
+  private readonly localSize: number | undefined;
 
   constructor(transport: Transport, options: CommunicatorOptions = {}) {
     const timeoutMs = options.timeoutMs ?? DEFAULT_COMM_TIMEOUT_MS;
@@ -69,6 +77,8 @@ export class Communicator {
       pool: new ScratchPool(),
     };
     this.clock = new OpClock((iter) => transport.finish(iter));
+    this.localSize = options.localSize;
+    if (this.localSize !== undefined) hostLayout(this.rank, this.size, this.localSize);
   }
 
   /** Floats per frame: no frame this communicator sends is longer (plus FRAME_SLACK_FLOATS). */
@@ -98,6 +108,12 @@ export class Communicator {
   ): Promise<ExchangeResult> {
     checkVector('exchange', x);
     const slot = this.clock.open('exchange', iteration);
+    const { hierarchy } = schedule;
+    if (hierarchy !== undefined) {
+      if (options.weight !== undefined) throw new CommError('E_COMM_ARGUMENT', `${schedule.name} is doubly stochastic: it mixes no push-sum weight`);
+      if (schedule.nodes !== this.size) planExchange(this.ctx, schedule, iteration, options); // throws E_COMM_SCHEDULE
+      return this.run(slot, () => hierExchange(this.ctx, slot, x, { ...schedule, hierarchy }, iteration, options.rounds ?? 1));
+    }
     return this.run(slot, () => {
       const steps = planExchange(this.ctx, schedule, iteration, options);
       return exchange(this.ctx, slot, x, steps, options.weight);
@@ -112,6 +128,8 @@ export class Communicator {
       throw new CommError('E_COMM_ARGUMENT', `allreduce op must be 'sum' or 'mean'; got ${String(op)}`);
     }
     const slot = this.clock.open('allreduce', options.iteration);
+    const L = this.localSize;
+    if (L !== undefined && L > 1 && L < this.size) return this.run(slot, () => hierAllreduce(this.ctx, slot, x, op === 'mean', L));
     return this.run(slot, () => ringAllreduce(this.ctx, slot, x, op));
   }
 

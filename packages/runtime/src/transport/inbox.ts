@@ -14,7 +14,7 @@ export function emptyStats(): TransportStats {
 }
 
 export function copyStats(stats: TransportStats): TransportStats {
-  return { ...stats, dropped: { ...stats.dropped } };
+  return { ...stats, dropped: { ...stats.dropped }, ...(stats.bytesSentTo ? { bytesSentTo: [...stats.bytesSentTo] } : {}) };
 }
 
 interface Waiter {

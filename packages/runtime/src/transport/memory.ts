@@ -48,6 +48,7 @@ class MemoryTransport implements Transport {
   /** Largest body this rank sends or takes (limitFrames). */
   limit: number;
   private sentStats = { bytesSent: 0, framesSent: 0 };
+  private readonly sentTo: number[];
   private readonly checkers = new Set<number>();
   private checkWaiters: Array<() => void> = [];
 
@@ -57,6 +58,7 @@ class MemoryTransport implements Transport {
     private readonly net: Shared,
   ) {
     this.timeoutMs = net.timeoutMs;
+    this.sentTo = new Array<number>(size).fill(0);
     this.limit = net.maxElements;
     this.inbox = new Inbox({ rank, size, timeoutMs: net.timeoutMs, address: (peer) => this.address(peer) });
   }
@@ -81,6 +83,7 @@ class MemoryTransport implements Transport {
     }
     const copy = new Float32Array(body);
     this.sentStats.bytesSent += copy.byteLength;
+    this.sentTo[peer] += copy.byteLength;
     this.sentStats.framesSent += 1;
     target.inbox.deliver(this.rank, iter, tag, new Uint8Array(copy.buffer, 0, copy.byteLength));
   }
@@ -145,7 +148,7 @@ class MemoryTransport implements Transport {
   }
 
   stats(): TransportStats {
-    return copyStats({ ...this.inbox.stats, ...this.sentStats });
+    return copyStats({ ...this.inbox.stats, ...this.sentStats, bytesSentTo: this.sentTo });
   }
 
   async close(): Promise<void> {

@@ -72,6 +72,8 @@ export const DROP_REASONS: readonly DropReason[] = [
 export interface TransportStats {
   /** Body bytes of 'data' frames. */
   bytesSent: number;
+  /** The same per peer: entry p = body bytes sent to rank p (what crosses a link, e.g. between hosts). */
+  bytesSentTo?: number[];
   bytesReceived: number;
   /** 'data' frames only. */
   framesSent: number;

@@ -55,6 +55,7 @@ export class ZmqTransport implements Transport {
   private pingWaiters: Array<() => void> = [];
   private replyTail: Promise<unknown> = Promise.resolve();
   private sent = { bytesSent: 0, framesSent: 0, framesResent: 0 };
+  private readonly sentTo: number[];
   private closed = false;
   /** Set once the sockets are closed; until then acks keep flowing (peers may be draining too). */
   private socketsClosed = false;
@@ -63,6 +64,7 @@ export class ZmqTransport implements Transport {
     this.rank = init.rank;
     this.size = init.size;
     this.timeoutMs = init.timeoutMs;
+    this.sentTo = new Array<number>(init.size).fill(0);
     this.inbox = new Inbox({ rank: init.rank, size: init.size, timeoutMs: init.timeoutMs, address: (p) => this.address(p), onDrop: init.onDrop });
     void this.receiveLoop();
   }
@@ -77,6 +79,7 @@ export class ZmqTransport implements Transport {
     if (this.closed) throw closedError(this.rank);
     await this.link(peer).sendData(iter, tag, body);
     this.sent.bytesSent += body.byteLength;
+    this.sentTo[peer] += body.byteLength;
     this.sent.framesSent += 1;
   }
 
@@ -128,7 +131,7 @@ export class ZmqTransport implements Transport {
   }
 
   stats(): TransportStats {
-    return copyStats({ ...this.inbox.stats, ...this.sent });
+    return copyStats({ ...this.inbox.stats, ...this.sent, bytesSentTo: this.sentTo });
   }
 
   /**
