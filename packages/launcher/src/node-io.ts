@@ -14,13 +14,13 @@ export function examplesDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Builds the schedule once (createSchedule throws TopologyError naming a bad name, size or option). */
-export function checkTopology(name: string, nodes: number, seed: number): void {
-  topology.createSchedule(name, nodes, { seed });
+export function checkTopology(name: string, nodes: number, seed: number, localSize?: number): void {
+  topology.createSchedule(name, nodes, { seed, ...(localSize === undefined ? {} : { localSize }) });
 }
 
 /** The workers' own check (validateAlgorithm), run before any of them starts. */
-export function checkAlgorithm(algorithm: string, name: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean }): void {
-  validateAlgorithm(algorithm, topology.createSchedule(name, nodes, { seed }), options);
+export function checkAlgorithm(algorithm: string, name: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean }, localSize?: number): void {
+  validateAlgorithm(algorithm, topology.createSchedule(name, nodes, { seed, ...(localSize === undefined ? {} : { localSize }) }), options);
 }
 
 export function nodeIO(): ResolveIO {

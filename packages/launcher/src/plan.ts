@@ -112,6 +112,7 @@ export function plan(config: LaunchConfig, placement?: NetnsPlacement): ProcessS
       const env = { ...threads, ...config.extraEnv, ...workerEnvToVars({
         rank,
         localRank,
+        localWorldSize: here,
         worldSize: config.nodes,
         rendezvous,
         jobId: config.jobId,
@@ -154,6 +155,7 @@ function planNetns(config: LaunchConfig, placement: NetnsPlacement): ProcessSpec
     const env = { ...threads, ...config.extraEnv, ...workerEnvToVars({
       rank,
       localRank: 0,
+      localWorldSize: 1,
       worldSize: config.nodes,
       rendezvous,
       jobId: config.jobId,

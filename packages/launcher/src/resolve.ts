@@ -30,10 +30,10 @@ export interface ResolveIO {
   env?: Readonly<Record<string, string | undefined>>;
   /** Random hex string of `bytes` bytes. */
   randomHex(bytes: number): string;
-  /** Throws when the topology cannot be built for this many nodes. */
-  checkTopology?(name: string, nodes: number, seed: number): void;
+  /** Throws when the topology cannot be built for this many nodes (localSize: ranks per host, when every host has as many). */
+  checkTopology?(name: string, nodes: number, seed: number, localSize?: number): void;
   /** Throws when the algorithm is unknown, or refuses this topology or these options (as the workers would). */
-  checkAlgorithm?(algorithm: string, topology: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean }): void;
+  checkAlgorithm?(algorithm: string, topology: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean }, localSize?: number): void;
   /** This machine's network interface names (for --iface); absent: not checked. */
   interfaces?(): string[];
 }
@@ -148,23 +148,36 @@ function readHostfile(path: string, io: ResolveIO): string {
   return io.readFile(abs);
 }
 
-function checkTopologyFits(raw: LaunchOptionsRaw, nodes: number, seed: number, io: ResolveIO): void {
+/** Ranks per host as the workers will see it (DTRAIN_LOCAL_WORLD_SIZE): the same on every host, else undefined. */
+export function uniformLocalSize(hosts: readonly { slots: number }[], nodes: number, netns: boolean): number | undefined {
+  if (netns) return 1;
+  const counts: number[] = [];
+  let left = nodes;
+  for (const { slots } of hosts) {
+    const here = Math.min(slots, left);
+    if (here > 0) counts.push(here);
+    left -= here;
+  }
+  return counts.length > 0 && counts.every((c) => c === counts[0]) ? counts[0] : undefined;
+}
+
+function checkTopologyFits(raw: LaunchOptionsRaw, nodes: number, seed: number, io: ResolveIO, localSize: number | undefined): void {
   if (io.checkTopology === undefined) return;
   try {
-    io.checkTopology(raw.topology, nodes, seed);
+    io.checkTopology(raw.topology, nodes, seed, localSize);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new UsageError(`--topology ${raw.topology} with ${nodes} nodes: ${msg}`);
   }
 }
 
-function checkAlgorithmFits(raw: LaunchOptionsRaw, nodes: number, seed: number, globalAvgPeriod: number | undefined, io: ResolveIO): void {
+function checkAlgorithmFits(raw: LaunchOptionsRaw, nodes: number, seed: number, globalAvgPeriod: number | undefined, io: ResolveIO, localSize: number | undefined): void {
   if (io.checkAlgorithm === undefined) return;
   try {
     io.checkAlgorithm(raw.algorithm, raw.topology, nodes, seed, {
       ...(globalAvgPeriod === undefined ? {} : { globalAvgPeriod }),
       ...(raw.overlap === true ? { overlap: true } : {}),
-    });
+    }, localSize);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new UsageError(`--algorithm ${raw.algorithm}: ${msg}`, { cause: err });
@@ -229,8 +242,9 @@ export function resolveLaunch(
   const ssh = sshSettings(raw, hosts, io);
   const extraEnv = parseEnvFlags(raw.env ?? [], io.env ?? {});
   const path = resolveScript(script, raw.example, io);
-  checkTopologyFits(raw, nodes, seed, io);
-  checkAlgorithmFits(raw, nodes, seed, globalAvgPeriod, io);
+  const localSize = uniformLocalSize(hosts, nodes, netns !== undefined);
+  checkTopologyFits(raw, nodes, seed, io, localSize);
+  checkAlgorithmFits(raw, nodes, seed, globalAvgPeriod, io, localSize);
   const out = raw.out !== undefined ? resolvePath(io.cwd, raw.out) : join(io.cwd, 'runs', `${timestamp(io.now)}-${raw.algorithm}-${raw.topology}`);
   const options = {
     algorithm: raw.algorithm,

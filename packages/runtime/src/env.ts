@@ -4,12 +4,13 @@
  * the worker itself. Pure: reads a plain record, never `process` unless given.
  *
  * Native variables (set by `dtrain launch`, `compose`, `k8s`):
- *   DTRAIN_RANK, DTRAIN_LOCAL_RANK, DTRAIN_WORLD_SIZE,
+ *   DTRAIN_RANK, DTRAIN_LOCAL_RANK, DTRAIN_WORLD_SIZE, DTRAIN_LOCAL_WORLD_SIZE
+ *   (ranks on this host: hierarchical schedules group ranks by host),
  *   DTRAIN_RENDEZVOUS (host:port of rank 0), DTRAIN_JOB_ID, DTRAIN_SECRET,
  *   and the run options in RUN_OPTION_VARS (DTRAIN_ALGORITHM, ...).
  *
  * When DTRAIN_RANK is absent, another engine's variables are accepted:
- *   torchrun  RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT
+ *   torchrun  RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT
  *   Slurm     SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID (+ SLURM_JOB_NODELIST)
  *   K8s       JOB_COMPLETION_INDEX (world size and rendezvous from DTRAIN_*)
  *
@@ -58,6 +59,8 @@ export interface Rendezvous {
 export interface WorkerEnvSpec {
   rank: number;
   localRank: number;
+  /** Ranks on this host (DTRAIN_LOCAL_WORLD_SIZE); absent when the starter does not say. */
+  localWorldSize?: number;
   worldSize: number;
   rendezvous: Rendezvous;
   jobId: string;
@@ -243,7 +246,25 @@ export function readWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
     throw new WorkerEnvError(rankVar, `${rankVar}=${rank} is not below the world size ${worldSize}; ranks run 0..${worldSize - 1}`);
   }
   const secret = readSecret(env, source);
-  return { source, rank, localRank, worldSize, rendezvous, jobId: checkJobId(jobId), secret, options: readRunOptions(env) };
+  const localWorldSize = readLocalWorldSize(env, source, localRank, worldSize);
+  return {
+    source, rank, localRank, worldSize, ...(localWorldSize === undefined ? {} : { localWorldSize }),
+    rendezvous, jobId: checkJobId(jobId), secret, options: readRunOptions(env),
+  };
+}
+
+/** DTRAIN_LOCAL_WORLD_SIZE (torchrun: LOCAL_WORLD_SIZE), checked against the local rank and the world size. */
+function readLocalWorldSize(env: Env, source: EnvSource, localRank: number, worldSize: number): number | undefined {
+  const name = source === 'torchrun' && present(env, 'DTRAIN_LOCAL_WORLD_SIZE') === undefined ? 'LOCAL_WORLD_SIZE' : 'DTRAIN_LOCAL_WORLD_SIZE';
+  if (present(env, name) === undefined) return undefined;
+  const value = intVar(env, name, 1, '');
+  if (value > worldSize || localRank >= value) {
+    throw new WorkerEnvError(
+      name,
+      `${name}=${value} does not fit: the ranks on one host are at most the world size ${worldSize} and more than the local rank ${localRank}; set it to the number of processes on this host`,
+    );
+  }
+  return value;
 }
 
 /** The inverse of readWorkerEnv for the native variables (used by the launchers). */
@@ -252,6 +273,7 @@ export function workerEnvToVars(spec: WorkerEnvSpec): Record<string, string> {
   const vars: Record<string, string> = {
     DTRAIN_RANK: String(spec.rank),
     DTRAIN_LOCAL_RANK: String(spec.localRank),
+    ...(spec.localWorldSize === undefined ? {} : { DTRAIN_LOCAL_WORLD_SIZE: String(spec.localWorldSize) }),
     DTRAIN_WORLD_SIZE: String(spec.worldSize),
     DTRAIN_RENDEZVOUS: `${host}:${spec.rendezvous.port}`,
     DTRAIN_JOB_ID: spec.jobId,

@@ -5,10 +5,16 @@
  * weights (push-sum on column-stochastic schedules). Prints, per round,
  * the largest |x_i - xbar| over every rank and coordinate, where xbar is
  * the exact average of the starting vectors.
+ *
+ * --local-size L groups the processes into emulated hosts of L ranks
+ * (hier:<inter> topologies use them) and reports the data bytes that cross
+ * hosts per round, from the ranks' transport counters; --op allreduce runs
+ * an allreduce of the mean each round instead (hierarchical under `hier`).
  */
 import type { Command } from 'commander';
 import { createSchedule } from '@dtrain/topology';
 import { workerScriptPath } from '@dtrain/runtime/contract';
+import { UsageError } from '../errors.js';
 import { intOption } from '../options.js';
 import { commOptions, numberList, runForResults, timeoutMsOption, transportOption } from './local-workers.js';
 
@@ -21,6 +27,8 @@ interface ConsensusFlags {
   transport: string;
   timeout: string;
   json?: boolean;
+  localSize?: string;
+  op: string;
   killRank?: string;
   killRound?: string;
 }
@@ -32,22 +40,36 @@ async function consensusAction(flags: ConsensusFlags): Promise<void> {
   const seed = intOption('--seed', flags.seed, 0);
   const transport = transportOption(flags.transport);
   const timeoutMs = timeoutMsOption(flags.timeout);
-  createSchedule(flags.topology, nodes, { seed }); // a bad name or size fails here, with exit code 2
+  const localSize = flags.localSize === undefined ? undefined : intOption('--local-size', flags.localSize, 1, nodes);
+  if (localSize !== undefined && nodes % localSize !== 0) {
+    throw new UsageError(`--local-size ${localSize} does not divide --nodes ${nodes}; give the ranks per emulated host`);
+  }
+  if (flags.op !== 'gossip' && flags.op !== 'allreduce') throw new UsageError(`--op must be gossip or allreduce; got '${flags.op}'`);
+  createSchedule(flags.topology, nodes, { seed, ...(localSize === undefined ? {} : { localSize }) }); // a bad name or size fails here, with exit code 2
   const killRank = flags.killRank === undefined ? -1 : intOption('--kill-rank', flags.killRank, 0, nodes - 1);
   const killRound = flags.killRound === undefined ? 0 : intOption('--kill-round', flags.killRound, 0, rounds - 1);
 
-  const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound };
-  const results = await runForResults('consensus', { script: workerScriptPath('consensus'), params, nodes, graceMs: 2 * timeoutMs + 5_000 });
+  const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound, op: flags.op };
+  const job = { script: workerScriptPath('consensus'), params, nodes, graceMs: 2 * timeoutMs + 5_000, ...(localSize === undefined ? {} : { localSize }) };
+  const results = await runForResults('consensus', job);
   const worst = new Array<number>(rounds).fill(0);
+  let across = 0;
   results.forEach((r, rank) => {
     numberList(r.maxDeviation, rounds, `rank ${rank}'s maxDeviation`).forEach((d, k) => (worst[k] = Math.max(worst[k], d)));
+    if (localSize === undefined) return;
+    numberList(r.bytesSentTo, nodes, `rank ${rank}'s bytesSentTo`).forEach((b, p) => {
+      if (Math.floor(p / localSize) !== Math.floor(rank / localSize)) across += b;
+    });
   });
+  const crossHostBytesPerRound = localSize === undefined ? undefined : across / rounds;
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ maxDeviation: worst })}\n`);
+    process.stdout.write(`${JSON.stringify({ maxDeviation: worst, ...(crossHostBytesPerRound === undefined ? {} : { crossHostBytesPerRound }) })}\n`);
     return;
   }
-  process.stdout.write(`${flags.topology}, ${nodes} processes, length ${length}, ${transport}\nround  max |x_i - xbar|\n`);
+  const hosts = localSize === undefined ? '' : `, ${nodes / localSize} hosts of ${localSize}`;
+  process.stdout.write(`${flags.topology}${flags.op === 'allreduce' ? ' (allreduce)' : ''}, ${nodes} processes${hosts}, length ${length}, ${transport}\nround  max |x_i - xbar|\n`);
   worst.forEach((d, k) => process.stdout.write(`${String(k + 1).padStart(5)}  ${d.toExponential(3)}\n`));
+  if (crossHostBytesPerRound !== undefined) process.stdout.write(`bytes crossing hosts per round: ${Math.round(crossHostBytesPerRound)}\n`);
 }
 
 export function registerConsensus(program: Command): void {
@@ -59,6 +81,8 @@ export function registerConsensus(program: Command): void {
     .requiredOption('--rounds <k>', 'neighbour exchanges to run')
     .option('--length <l>', 'vector length per rank', '1000')
     .option('--seed <s>', 'seed of the starting vectors and of random topologies', '0')
+    .option('--local-size <L>', 'emulated hosts of L consecutive ranks (hier:<inter> topologies); report the bytes that cross hosts')
+    .option('--op <gossip|allreduce>', 'each round one neighbour exchange, or an allreduce of the mean (hierarchical under hier)', 'gossip')
     .option('--kill-rank <r>', 'fault injection: this rank kills itself (SIGKILL) ...')
     .option('--kill-round <k>', '... when it reaches this round (default 0)');
   commOptions(consensus, 30, 'print {"maxDeviation": [...]} only').action(consensusAction);

@@ -28,6 +28,8 @@ export interface LocalJob {
   echo?: (rank: number, line: string) => void;
   /** Extra variables for every rank (the contract's DTRAIN_* ones win). */
   env?: Record<string, string>;
+  /** Emulated hosts of this many ranks each (DTRAIN_LOCAL_RANK = rank mod L, DTRAIN_LOCAL_WORLD_SIZE = L); default one host. */
+  localSize?: number;
 }
 
 export interface WorkerOutcome extends WorkerExit {
@@ -59,14 +61,18 @@ export async function runLocalWorkers(job: LocalJob): Promise<WorkerOutcome[]> {
   const secret = randomBytes(16).toString('hex');
   const echo = job.echo ?? ((rank, line) => process.stderr.write(`[${rank}] ${line}\n`));
   const records: unknown[][] = Array.from({ length: job.nodes }, () => []);
+  const L = job.localSize ?? job.nodes;
   const specs: ProcessSpec[] = Array.from({ length: job.nodes }, (_, rank) => ({
     rank,
-    localRank: rank,
+    localRank: rank % L,
     host: 'localhost',
     remote: false,
     command: process.execPath,
     args: [job.script, JSON.stringify(job.params)],
-    env: { ...job.env, ...workerEnvToVars({ rank, localRank: rank, worldSize: job.nodes, rendezvous: { host: '127.0.0.1', port }, jobId, secret, options: {} }) },
+    env: {
+      ...job.env,
+      ...workerEnvToVars({ rank, localRank: rank % L, localWorldSize: L, worldSize: job.nodes, rendezvous: { host: '127.0.0.1', port }, jobId, secret, options: {} }),
+    },
     cwd: process.cwd(),
     logPath: '/dev/null',
   }));

@@ -5,11 +5,16 @@
  * xbar is the exact average of every rank's starting vector.
  *
  * Parameters (argv[2], JSON): topology, rounds, length, seed, transport
- * ('tcp' | 'ipc'), timeoutMs, and for fault injection killRank/killRound
- * (that rank kills itself with SIGKILL when it reaches that round).
+ * ('tcp' | 'ipc'), timeoutMs, op ('gossip', default, or 'allreduce': each
+ * round an allreduce of the mean instead, hierarchical when the topology
+ * is), and for fault injection killRank/killRound (that rank kills itself
+ * with SIGKILL when it reaches that round). DTRAIN_LOCAL_WORLD_SIZE groups
+ * the ranks into hosts for hier:<inter> topologies. The result also carries
+ * the data bytes this rank sent to each peer over the rounds.
  */
 import { createSchedule } from '@dtrain/topology';
 import { Communicator } from '../comm/communicator.js';
+import { readWorkerEnv } from '../env.js';
 import { consensusAverage, consensusStart, maxDeviation } from './consensus-data.js';
 import { openTransport } from './connect.js';
 import { emit, fail, intParam, readParams, settleOnTerm, stringParam } from './worker-io.js';
@@ -24,27 +29,32 @@ async function main(): Promise<void> {
   const killRound = intParam(params, 'killRound', 0, 0);
   const topology = stringParam(params, 'topology');
   const protocol = stringParam(params, 'transport', ['tcp', 'ipc'] as const, 'tcp');
+  const op = stringParam(params, 'op', ['gossip', 'allreduce'] as const, 'gossip');
+  const localSize = readWorkerEnv().localWorldSize;
 
   settleOnTerm(timeoutMs);
   const transport = await openTransport(protocol, timeoutMs);
   const { rank, size } = transport;
   try {
-    const comm = new Communicator(transport, { timeoutMs });
-    const schedule = createSchedule(topology, size, { seed });
+    const schedule = createSchedule(topology, size, { seed, ...(localSize === undefined ? {} : { localSize }) });
+    const hosts = schedule.hierarchy === undefined ? {} : { localSize: schedule.hierarchy.localSize };
+    const comm = new Communicator(transport, { timeoutMs, ...hosts });
     const x = consensusStart(seed, rank, length);
     const avg = consensusAverage(seed, size, length);
     const pushSum = schedule.stochastic === 'column';
     let weight = 1;
     const deviation: number[] = [];
     await comm.barrier();
+    const before = transport.stats().bytesSentTo ?? [];
     for (let k = 0; k < rounds; k++) {
       if (rank === killRank && k === killRound) process.kill(process.pid, 'SIGKILL');
-      const out = await comm.exchange(x, schedule, k, pushSum ? { weight } : {});
-      weight = out.weight ?? weight;
+      if (op === 'allreduce') await comm.allreduce(x, { op: 'mean', iteration: k });
+      else weight = (await comm.exchange(x, schedule, k, pushSum ? { weight } : {})).weight ?? weight;
       deviation.push(maxDeviation(x, weight, avg));
     }
+    const bytesSentTo = (transport.stats().bytesSentTo ?? []).map((b, p) => b - (before[p] ?? 0));
     await comm.barrier();
-    emit({ type: 'result', rank, maxDeviation: deviation, pushSum });
+    emit({ type: 'result', rank, maxDeviation: deviation, pushSum, bytesSentTo });
   } catch (err) {
     fail(rank, err);
   }

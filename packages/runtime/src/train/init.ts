@@ -13,7 +13,7 @@
  * termination signals (parent-watch.ts): it never outlives the launcher and
  * leaves promptly on SIGTERM.
  */
-import { createSchedule } from '@dtrain/topology';
+import { createSchedule, type Schedule } from '@dtrain/topology';
 import { algorithmSpec, validateAlgorithm } from '../algorithms/registry.js';
 import type { AlgorithmOptions } from '../algorithms/types.js';
 import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
@@ -26,7 +26,7 @@ import { connectZmqTransport } from '../transport/connect.js';
 import { createMemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/types.js';
 import type { Logger } from 'pino';
-import { BackendError } from '../errors.js';
+import { BackendError, WorkerEnvError } from '../errors.js';
 import { DEFAULT_SEED, defaultTopology } from '../contract/defaults.js';
 import { resolveSecureMode, type SecureMode } from '../transport/secure.js';
 import { DEFAULT_CHUNK_FLOATS, FRAME_SLACK_FLOATS } from '../comm/constants.js';
@@ -92,6 +92,17 @@ function algorithmOptions(name: string, script: AlgorithmOptions, fromEnv: Algor
   return { ...kept, ...fromEnv };
 }
 
+/** Hierarchical schedules number ranks host by host: rank = host * L + local rank. */
+function checkHostLayout(schedule: Schedule, we: WorkerEnv | undefined): void {
+  const L = schedule.hierarchy?.localSize;
+  if (L === undefined || we === undefined || we.rank % L === we.localRank) return;
+  throw new WorkerEnvError(
+    'DTRAIN_LOCAL_RANK',
+    `${schedule.name} numbers ranks host by host (rank = host x ${L} + local rank), but rank ${we.rank} has DTRAIN_LOCAL_RANK=${we.localRank}; ` +
+      'start the ranks of each host consecutively (dtrain launch --hosts does)',
+  );
+}
+
 export async function init(options: InitOptions = {}): Promise<Session> {
   const env = options.env ?? process.env;
   const we = workerEnv(env);
@@ -115,7 +126,8 @@ export async function init(options: InitOptions = {}): Promise<Session> {
     logger,
   );
   // Refuse an invalid algorithm/topology pair, or an inconsistent schedule, before any backend or network work.
-  const schedule = createSchedule(topology, size, { seed });
+  const schedule = createSchedule(topology, size, { seed, ...(we?.localWorldSize === undefined ? {} : { localSize: we.localWorldSize }) });
+  checkHostLayout(schedule, we);
   validateAlgorithm(algorithm, schedule, algOptions);
   const verified = verifyStartupSchedule(schedule);
   const multi = we !== undefined && size > 1;

@@ -81,7 +81,9 @@ export class Session implements FitHost {
     const v = validateAlgorithm(options.algorithm ?? DEFAULT_ALGORITHM, this.schedule, options.algorithmOptions ?? {});
     this.spec = v.spec;
     this.algorithmOptions = v.options;
-    this.comm = new Communicator(this.transport, options.communicator ?? { timeoutMs: this.transport.timeoutMs });
+    // A hierarchical schedule groups ranks by host: every allreduce then runs hierarchically too.
+    const hosts = this.schedule.hierarchy === undefined ? {} : { localSize: this.schedule.hierarchy.localSize };
+    this.comm = new Communicator(this.transport, { ...(options.communicator ?? { timeoutMs: this.transport.timeoutMs }), ...hosts });
     this.out = options.out;
     this.backend = options.backend ?? 'unknown';
     this.logger = options.logger ?? silentLogger();

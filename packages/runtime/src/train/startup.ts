@@ -82,12 +82,19 @@ export function startupPeers(schedule: Schedule, rank: number, iterations: numbe
   return [...all].sort((a, b) => a - b);
 }
 
-/** Step 1 (pure, no network): throws TopologyError E_TOPOLOGY_SCHEDULE naming the iteration and ranks. */
+/**
+ * Step 1 (pure, no network): throws TopologyError E_TOPOLOGY_SCHEDULE naming
+ * the iteration and ranks. A hierarchical schedule is checked as it runs: its
+ * inter-host schedule, whose pairs are the leaders' exchanges (the effective
+ * W(k) is checked as well); `messages` then counts those that cross hosts.
+ */
 export function verifyStartupSchedule(schedule: Schedule): { iterations: number; messages: number; seconds: number } {
   const t0 = performance.now();
   const iterations = startupHorizon(schedule);
+  const inter = schedule.hierarchy?.inter;
   const { messages } = verifySchedule(schedule, 0, iterations);
-  return { iterations, messages, seconds: (performance.now() - t0) / 1000 };
+  const across = inter === undefined ? messages : verifySchedule(inter, 0, iterations).messages;
+  return { iterations, messages: across, seconds: (performance.now() - t0) / 1000 };
 }
 
 /**
