@@ -86,8 +86,8 @@ export function hierShape(name: string, n: number, localSize: number | undefined
   if (localSize === undefined || !Number.isSafeInteger(localSize) || localSize < 1 || n % localSize !== 0) {
     throw new TopologyError(
       'E_TOPOLOGY_OPTION',
-      `${name} groups ranks by host and needs the ranks per host dividing n = ${n}; got localSize = ${String(localSize)}. ` +
-        'dtrain launch takes it from --hosts (e.g. --hosts a:2,b:2; DTRAIN_LOCAL_WORLD_SIZE); the topology CLI from --local-size L',
+      `${name} groups ranks by host and needs the ranks per host, the same on every host and dividing n = ${n}; got ${localSize === undefined ? 'none' : `localSize = ${localSize}`}. ` +
+        'dtrain launch takes it from --hosts when every host holds as many ranks (e.g. --hosts a:2,b:2; DTRAIN_LOCAL_WORLD_SIZE); the topology CLI from --local-size L',
     );
   }
   return { hosts: n / localSize, localSize };

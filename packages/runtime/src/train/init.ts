@@ -167,6 +167,7 @@ export async function init(options: InitOptions = {}): Promise<Session> {
     logger.info(
       {
         kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed, secure,
+        ...(schedule.hierarchy === undefined ? {} : { hosts: schedule.hierarchy.hosts, localSize: schedule.hierarchy.localSize }),
         overlap: session.algorithmOptions.overlap === true,
         checkedIterations: startup.iterations, checkedPeers: startup.peers.length,
         verifySeconds: startup.verifySeconds, checkSeconds: startup.checkSeconds,
