@@ -116,3 +116,27 @@ describe('launcher defaults are the contract\'s', () => {
     expect(launcher.DEFAULT_TIMEOUT_S * 1000).toBe(contract.DEFAULT_TIMEOUT_MS);
   });
 });
+
+describe('ranks per host (DTRAIN_LOCAL_WORLD_SIZE)', () => {
+  const ok = {
+    DTRAIN_RANK: '3', DTRAIN_LOCAL_RANK: '1', DTRAIN_WORLD_SIZE: '4', DTRAIN_RENDEZVOUS: 'h:1', DTRAIN_JOB_ID: 'j', DTRAIN_SECRET: SECRET,
+  };
+
+  it('round-trips, and is absent when unset', () => {
+    const spec: WorkerEnvSpec = { rank: 3, localRank: 1, localWorldSize: 2, worldSize: 4, rendezvous: { host: 'h', port: 1 }, jobId: 'j', secret: SECRET, options: {} };
+    expect(workerEnvToVars(spec).DTRAIN_LOCAL_WORLD_SIZE).toBe('2');
+    expect(readWorkerEnv(workerEnvToVars(spec))).toEqual({ ...spec, source: 'dtrain' });
+    expect(readWorkerEnv(ok).localWorldSize).toBeUndefined();
+  });
+
+  it("torchrun's LOCAL_WORLD_SIZE is read too", () => {
+    const torch = { RANK: '3', WORLD_SIZE: '4', LOCAL_RANK: '1', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: 'n0', MASTER_PORT: '29500', DTRAIN_SECRET: SECRET };
+    expect(readWorkerEnv(torch).localWorldSize).toBe(2);
+  });
+
+  it('refuses a value not above the local rank, above the world size, or not an integer', () => {
+    expectEnvError(() => readWorkerEnv({ ...ok, DTRAIN_LOCAL_WORLD_SIZE: '1' }), 'DTRAIN_LOCAL_WORLD_SIZE');
+    expectEnvError(() => readWorkerEnv({ ...ok, DTRAIN_LOCAL_WORLD_SIZE: '5' }), 'DTRAIN_LOCAL_WORLD_SIZE');
+    expectEnvError(() => readWorkerEnv({ ...ok, DTRAIN_LOCAL_WORLD_SIZE: 'two' }), 'DTRAIN_LOCAL_WORLD_SIZE');
+  });
+});

@@ -5,7 +5,7 @@ import { UsageError } from '../src/errors.js';
 import { parseHostfile, parseHostList } from '../src/hosts.js';
 import type { LaunchOptionsRaw } from '../src/options.js';
 import { plan, shellQuote, type ProcessSpec } from '../src/plan.js';
-import { resolveLaunch, type ResolveIO } from '../src/resolve.js';
+import { resolveLaunch, uniformLocalSize, type ResolveIO } from '../src/resolve.js';
 
 const FILES = new Set(['/w/train.mjs', '/repo/examples/mnist/train.mjs', '/repo/examples/cifar/index.js', '/w/hosts.txt']);
 
@@ -133,6 +133,15 @@ describe('plan over several hosts', () => {
     expect(plan(resolveLaunch('train.mjs', [], raw({ hosts: 'a:4,b:4', nodes: '5' }), io()).config).map((s) => s.host)).toEqual(['a', 'a', 'a', 'a', 'b']);
     expect(usage(() => resolveLaunch('train.mjs', [], raw({ hosts: 'a:4,b:4', nodes: '9' }), io())).message).toContain('(8 slots)');
     expect(usage(() => resolveLaunch('train.mjs', [], raw({ hosts: 'localhost:2,b:2' }), io())).message).toContain('cannot dial');
+  });
+
+  it('each rank learns how many ranks share its host (DTRAIN_LOCAL_WORLD_SIZE); a partly filled last host counts what it holds', () => {
+    const specs = plan(resolveLaunch('train.mjs', [], raw({ hosts: 'a:3,b:3', nodes: '5' }), io()).config);
+    expect(specs.map((s) => readWorkerEnv(envOf(s)).localWorldSize)).toEqual([3, 3, 3, 2, 2]);
+    expect(uniformLocalSize(parseHostList('a:2,b:2,c:2'), 6, false)).toBe(2);
+    expect(uniformLocalSize(parseHostList('a:3,b:3'), 5, false)).toBeUndefined();
+    expect(uniformLocalSize(parseHostList('a:4,b:4'), 4, false)).toBe(4);
+    expect(uniformLocalSize(parseHostList('a:8'), 8, true)).toBe(1);
   });
 
   it('every layout gives ranks 0..N-1 exactly once', () => {

@@ -29,7 +29,10 @@ describe('validateAlgorithm', () => {
   const topologies = listTopologies()
     .map((t) => t.name)
     .filter((name) => name !== 'directed');
-  const schedules = topologies.map((name) => createSchedule(name, n, { seed: 1 }));
+  // Hosts for the schedules that group ranks by host (ignored by the others); inner-outer-* need 3 ranks per host.
+  const schedules = topologies.map((name) =>
+    name.startsWith('inner-outer') ? createSchedule(name, 6, { seed: 1, localSize: 3 }) : createSchedule(name, n, { seed: 1, localSize: 2 }),
+  );
   schedules.push(createSchedule('directed', n, { edges: [[0, 1], [1, 2], [2, 3], [3, 0], [0, 2]] }));
 
   it('accepts exactly the valid (algorithm, topology) pairs and refuses the rest with E_ALGORITHM_TOPOLOGY', () => {
