@@ -109,7 +109,12 @@ function checkTopology(spec: AlgorithmSpec, schedule: Schedule): void {
   };
   switch (spec.needs) {
     case 'none':
+      return;
     case 'column':
+      // A hierarchical schedule averages inside hosts and broadcasts back: no push-sum weight travels with it.
+      if (schedule.hierarchy !== undefined) {
+        refuse(`${spec.name} mixes push-sum weights, which a hierarchical schedule does not carry`, 'use dsgd (the schedule is doubly stochastic)');
+      }
       return;
     case 'doubly':
       if (schedule.stochastic !== 'doubly') {
