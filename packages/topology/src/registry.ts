@@ -51,7 +51,8 @@ function hierEntry(name: string, interName: string): Entry | undefined {
         between = inter.create(hosts, { ...o, localSize: undefined });
       } catch (err) {
         if (!(err instanceof TopologyError)) throw err;
-        throw new TopologyError(err.code, `${name} over ${hosts} host(s) of ${localSize}: the inter-host schedule ${interName} on ${hosts} nodes: ${err.message}`);
+        const one = hosts === 1 ? '; every rank is on one host: group them with --hosts a:L,b:L (localhost:L,127.0.0.1:L emulates two)' : '';
+        throw new TopologyError(err.code, `${name} over ${hosts} host(s) of ${localSize}: the inter-host schedule ${interName} on ${hosts} nodes: ${one === '' ? err.message : err.message.replace(/\.$/, '')}${one}`);
       }
       return hierarchicalSchedule(name, n, localSize, between);
     },
