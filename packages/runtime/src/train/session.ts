@@ -108,7 +108,7 @@ export class Session implements FitHost {
       () => this.logger.debug({ kind: 'frame-limit', floats: limit }, `frames above ${limit} floats are refused`),
       (error: unknown) => this.logger.warn({ kind: 'frame-limit', floats: limit, error: String(error) }, 'could not lower the frame limit'),
     );
-    const gossip = new TimedGossip(this.comm, this.schedule, this.algorithmOptions.rounds);
+    const gossip = new TimedGossip(this.comm, this.schedule, this.algorithmOptions.rounds, this.algorithmOptions.compress);
     const opt = new DistributedOptimizer(model, optimizer, algorithm, gossip, () => this.transport.stats().bytesSent, options);
     this.wrapped = opt;
     return opt;
