@@ -4,11 +4,15 @@
  * (seed, i); each round is one neighbour exchange with the schedule's
  * weights (push-sum on column-stochastic schedules). Prints, per round,
  * the largest |x_i - xbar| over every rank and coordinate, where xbar is
- * the exact average of the starting vectors.
+ * the exact average of the starting vectors. With --compress the exchange
+ * is CHOCO-Gossip (compressed differences, consensus step --consensus-step),
+ * and --json also gives the body bytes every rank sent per round.
  */
 import type { Command } from 'commander';
 import { createSchedule } from '@dtrain/topology';
 import { workerScriptPath } from '@dtrain/runtime/contract';
+import { parseAlgoFlags } from '../algo-options.js';
+import { UsageError } from '../errors.js';
 import { intOption } from '../options.js';
 import { commOptions, numberList, runForResults, timeoutMsOption, transportOption } from './local-workers.js';
 
@@ -23,6 +27,8 @@ interface ConsensusFlags {
   json?: boolean;
   killRank?: string;
   killRound?: string;
+  compress?: string;
+  consensusStep?: string;
 }
 
 async function consensusAction(flags: ConsensusFlags): Promise<void> {
@@ -36,14 +42,21 @@ async function consensusAction(flags: ConsensusFlags): Promise<void> {
   const killRank = flags.killRank === undefined ? -1 : intOption('--kill-rank', flags.killRank, 0, nodes - 1);
   const killRound = flags.killRound === undefined ? 0 : intOption('--kill-round', flags.killRound, 0, rounds - 1);
 
-  const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound };
+  const algo = parseAlgoFlags({ compress: flags.compress, consensusStep: flags.consensusStep });
+  if (algo.compress !== undefined && createSchedule(flags.topology, nodes, { seed }).stochastic !== 'doubly') {
+    throw new UsageError(`--compress needs a doubly stochastic schedule (CHOCO-Gossip); ${flags.topology} is column stochastic only: drop --compress or pick an undirected topology`);
+  }
+  if (algo.consensusStep !== undefined && algo.compress === undefined) throw new UsageError('--consensus-step is the step size of compressed gossip; add --compress or drop it');
+  const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound, compress: algo.compress ?? 'fp32', gamma: algo.consensusStep ?? 0 };
   const results = await runForResults('consensus', { script: workerScriptPath('consensus'), params, nodes, graceMs: 2 * timeoutMs + 5_000 });
   const worst = new Array<number>(rounds).fill(0);
+  let bytes = 0;
   results.forEach((r, rank) => {
     numberList(r.maxDeviation, rounds, `rank ${rank}'s maxDeviation`).forEach((d, k) => (worst[k] = Math.max(worst[k], d)));
+    bytes += numberList(r.bytesSent, 1, `rank ${rank}'s bytesSent`)[0];
   });
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ maxDeviation: worst })}\n`);
+    process.stdout.write(`${JSON.stringify({ maxDeviation: worst, bytesPerRound: bytes / rounds })}\n`);
     return;
   }
   process.stdout.write(`${flags.topology}, ${nodes} processes, length ${length}, ${transport}\nround  max |x_i - xbar|\n`);
@@ -60,6 +73,8 @@ export function registerConsensus(program: Command): void {
     .option('--length <l>', 'vector length per rank', '1000')
     .option('--seed <s>', 'seed of the starting vectors and of random topologies', '0')
     .option('--kill-rank <r>', 'fault injection: this rank kills itself (SIGKILL) ...')
-    .option('--kill-round <k>', '... when it reaches this round (default 0)');
+    .option('--kill-round <k>', '... when it reaches this round (default 0)')
+    .option('--compress <codec>', 'CHOCO-Gossip with compressed differences: fp16, bf16, int8, topk:F')
+    .option('--consensus-step <gamma>', 'with --compress: CHOCO\'s consensus step size in (0, 1]');
   commOptions(consensus, 30, 'print {"maxDeviation": [...]} only').action(consensusAction);
 }

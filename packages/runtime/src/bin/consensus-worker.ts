@@ -5,11 +5,16 @@
  * xbar is the exact average of every rank's starting vector.
  *
  * Parameters (argv[2], JSON): topology, rounds, length, seed, transport
- * ('tcp' | 'ipc'), timeoutMs, and for fault injection killRank/killRound
- * (that rank kills itself with SIGKILL when it reaches that round).
+ * ('tcp' | 'ipc'), timeoutMs, compress ('fp32' or a codec name: then
+ * CHOCO-Gossip with consensus step gamma, 0 = the codec's default), and for
+ * fault injection killRank/killRound (that rank kills itself with SIGKILL
+ * when it reaches that round). Reports the data bytes it sent in the rounds.
  */
 import { createSchedule } from '@dtrain/topology';
+import { CommError } from '../errors.js';
+import { ChocoState } from '../comm/choco.js';
 import { Communicator } from '../comm/communicator.js';
+import { compressProblem, defaultConsensusStep, parseCompress } from '../transport/compress-spec.js';
 import { consensusAverage, consensusStart, maxDeviation } from './consensus-data.js';
 import { openTransport } from './connect.js';
 import { emit, fail, intParam, readParams, settleOnTerm, stringParam } from './worker-io.js';
@@ -24,6 +29,13 @@ async function main(): Promise<void> {
   const killRound = intParam(params, 'killRound', 0, 0);
   const topology = stringParam(params, 'topology');
   const protocol = stringParam(params, 'transport', ['tcp', 'ipc'] as const, 'tcp');
+  const compress = stringParam(params, 'compress', undefined, 'fp32');
+  const problem = compressProblem(compress);
+  if (problem !== undefined) throw new CommError('E_COMM_ARGUMENT', `parameter compress: ${problem}`);
+  const codec = parseCompress(compress);
+  const gammaRaw = params.gamma;
+  const gamma = typeof gammaRaw === 'number' && gammaRaw > 0 && gammaRaw <= 1 ? gammaRaw : defaultConsensusStep(codec);
+  const choco = codec.dtype === 'f32' ? undefined : { codec, gamma, state: new ChocoState() };
 
   settleOnTerm(timeoutMs);
   const transport = await openTransport(protocol, timeoutMs);
@@ -37,14 +49,16 @@ async function main(): Promise<void> {
     let weight = 1;
     const deviation: number[] = [];
     await comm.barrier();
+    const bytes0 = transport.stats().bytesSent;
     for (let k = 0; k < rounds; k++) {
       if (rank === killRank && k === killRound) process.kill(process.pid, 'SIGKILL');
-      const out = await comm.exchange(x, schedule, k, pushSum ? { weight } : {});
+      const out = choco !== undefined ? await comm.compressedExchange(x, schedule, k, choco) : await comm.exchange(x, schedule, k, pushSum ? { weight } : {});
       weight = out.weight ?? weight;
       deviation.push(maxDeviation(x, weight, avg));
     }
+    const bytesSent = transport.stats().bytesSent - bytes0;
     await comm.barrier();
-    emit({ type: 'result', rank, maxDeviation: deviation, pushSum });
+    emit({ type: 'result', rank, maxDeviation: deviation, pushSum, bytesSent: [bytesSent] });
   } catch (err) {
     fail(rank, err);
   }
