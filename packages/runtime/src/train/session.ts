@@ -188,6 +188,9 @@ export class Session implements FitHost {
       ...(this.secure !== undefined ? { secure: this.secure } : {}),
     };
     if (this.spec.options.includes('globalAvgPeriod')) base.globalAvgPeriod = this.algorithmOptions.globalAvgPeriod;
+    const { compress, outer } = this.algorithmOptions;
+    if (compress !== undefined) base.compress = compress.name;
+    if (outer !== undefined) base.outerOptimizer = `${outer.optimizer} lr=${outer.lr} momentum=${outer.momentum}`;
     return base;
   }
 
