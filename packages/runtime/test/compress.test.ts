@@ -53,6 +53,24 @@ describe('wire codecs', () => {
     expect(smallestKept).toBeGreaterThanOrEqual(largestDropped);
   });
 
+  it('topk keeps exactly k values, none smaller than one it drops, also with many ties', () => {
+    const r = rng(5);
+    for (let trial = 0; trial < 50; trial++) {
+      const n = 1 + Math.floor(r() * 400);
+      const w = Float32Array.from({ length: n }, () => Math.round(r() * 6 - 3));
+      const f = 0.01 + r() * 0.49;
+      const t = roundTrip(w, { dtype: 'topk', fraction: f });
+      const packed = encode(w, { dtype: 'topk', fraction: f });
+      expect(packed.bytes.byteLength).toBe(8 * Math.min(n, Math.max(1, Math.ceil(f * n))));
+      const kept = new Set(Array.from(new Uint32Array(packed.bytes.buffer, 0, packed.bytes.byteLength / 8)));
+      let smallestKept = Infinity;
+      let largestDropped = 0;
+      w.forEach((x, i) => (kept.has(i) ? (smallestKept = Math.min(smallestKept, Math.abs(x))) : (largestDropped = Math.max(largestDropped, Math.abs(x)))));
+      expect(smallestKept).toBeGreaterThanOrEqual(largestDropped);
+      kept.forEach((i) => expect(t[i]).toBe(w[i]));
+    }
+  });
+
   it.each<Codec>([{ dtype: 'f16' }, { dtype: 'bf16' }, { dtype: 'i8' }, { dtype: 'topk', fraction: 0.05 }])('%o: encoding a decoded vector again gives the same bits', (codec) => {
     const once = roundTrip(randomVector(777, 7, 50), codec);
     expect(Array.from(roundTrip(once, codec))).toEqual(Array.from(once));

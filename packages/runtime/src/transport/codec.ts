@@ -166,13 +166,38 @@ function topkIndices(v: Float32Array, k: number): Uint32Array {
   if (k >= n) return Uint32Array.from({ length: n }, (_, i) => i);
   const mags = new Float32Array(n);
   for (let i = 0; i < n; i++) mags[i] = Math.abs(v[i]);
-  const sorted = new Float32Array(mags).sort();
-  const threshold = sorted[n - k];
+  const threshold = select(new Float32Array(mags), n - k);
   const out = new Uint32Array(k);
   let j = 0;
   for (let i = 0; i < n && j < k; i++) if (mags[i] > threshold) out[j++] = i;
   for (let i = 0; i < n && j < k; i++) if (mags[i] === threshold) out[j++] = i;
   return out.sort();
+}
+
+/** The value of rank `r` (0 = smallest) of `a`, reordering `a` (quickselect, expected O(n)). */
+function select(a: Float32Array, r: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (r <= j) hi = j;
+    else if (r >= i) lo = i;
+    else return a[r];
+  }
+  return a[r];
 }
 
 /** A copy of `bytes` starting at an aligned offset. */
