@@ -53,6 +53,17 @@ describe('wire codecs', () => {
     expect(smallestKept).toBeGreaterThanOrEqual(largestDropped);
   });
 
+  it('f16: every half value encodes back to itself, and a value halfway between two halves rounds to the even one', () => {
+    const all = new Uint16Array(65536).map((_, i) => i);
+    const values = decodeInto({ dtype: 'f16', length: 65536, bytes: new Uint8Array(all.buffer) }, new Float32Array(65536));
+    const again = new Uint16Array(encode(values, { dtype: 'f16' }).bytes.buffer);
+    let differ = 0;
+    for (let h = 0; h < 65536; h++) if (!Number.isNaN(values[h]) && again[h] !== h) differ++;
+    expect(differ).toBe(0);
+    // 1 + 2^-11 lies halfway between 1 (even mantissa) and 1 + 2^-10; 1 + 3 * 2^-11 between 1 + 2^-10 and 1 + 2^-9 (even).
+    expect(Array.from(roundTrip(Float32Array.from([1 + 2 ** -11, 1 + 3 * 2 ** -11, 2 ** -25, 3 * 2 ** -25, 65519, 65520]), { dtype: 'f16' }))).toEqual([1, 1 + 2 ** -9, 0, 2 ** -23, 65504, Infinity]);
+  });
+
   it('topk keeps exactly k values, none smaller than one it drops, also with many ties', () => {
     const r = rng(5);
     for (let trial = 0; trial < 50; trial++) {

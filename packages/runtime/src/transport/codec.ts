@@ -40,39 +40,36 @@ export interface Codec {
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
+/** float32 -> IEEE half, round to nearest even (the bit-level method: bias the exponent, round on the bits). */
 function toHalf(v: number): number {
   f32[0] = v;
   const x = u32[0];
   const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    const rest = mant & ((1 << shift) - 1);
-    let h = mant >>> shift;
-    if (rest > half || (rest === half && (h & 1) === 1)) h += 1;
-    return sign | h;
+  let a = x & 0x7fffffff;
+  // 65520 and up (they round to 2^16), inf, NaN.
+  if (a >= 0x47800000) return sign | (a > 0x7f800000 ? 0x7e00 : 0x7c00);
+  if (a < 0x38800000) {
+    // Below 2^-14: a half subnormal. Adding 0.5 lines its units up with float32's last bits (rounding as float32 does).
+    u32[0] = a;
+    f32[0] = f32[0] + 0.5;
+    return sign | (u32[0] - 0x3f000000);
   }
-  const rest = mant & 0x1fff;
-  mant >>>= 13;
-  if (rest > 0x1000 || (rest === 0x1000 && (mant & 1) === 1)) {
-    mant += 1;
-    if (mant === 0x400) {
-      mant = 0;
-      e += 1;
-      if (e >= 0x1f) return sign | 0x7c00;
-    }
-  }
-  return sign | (e << 10) | mant;
+  a = a - 0x38000000 + 0xfff + ((a >>> 13) & 1);
+  return sign | (a >>> 13);
 }
 
-function fromHalf(h: number): number {
+let halfTable: Float32Array | undefined;
+
+/** Every half's float32 value, built once. */
+function halves(): Float32Array {
+  if (halfTable === undefined) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfValue(h);
+  }
+  return halfTable;
+}
+
+function halfValue(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const e = (h >>> 10) & 0x1f;
   const m = h & 0x3ff;
@@ -220,8 +217,10 @@ export function decodeInto(p: Packed, out: Float32Array): Float32Array {
     case 'f16':
     case 'bf16': {
       const src = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
-      const conv = p.dtype === 'f16' ? fromHalf : fromBf16;
-      for (let i = 0; i < n; i++) out[i] = conv(src[i]);
+      if (p.dtype === 'f16') {
+        const table = halves();
+        for (let i = 0; i < n; i++) out[i] = table[src[i]];
+      } else for (let i = 0; i < n; i++) out[i] = fromBf16(src[i]);
       return out;
     }
     case 'i8': {
