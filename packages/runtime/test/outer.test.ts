@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSchedule } from '@dtrain/topology';
 import { AlgorithmError, validateAlgorithm, type AlgorithmOptions } from '@dtrain/runtime';
+import { createOuterStep } from '../src/algorithms/outer.js';
 import { closeAll, leastSquares, lsLoss, maxAbsDiff, sessions, type LeastSquares } from './helpers/train-world.js';
 import { codeOf } from '../../../test-utils/index.js';
 
@@ -44,12 +45,39 @@ describe('DiLoCo outer optimizer', () => {
     const plain = await solve(p, n, 'local-sgd', 25, { globalAvgPeriod: 1 });
     const outer = await solve(p, n, 'local-sgd', 25, { globalAvgPeriod: 1, outerOptimizer: 'nesterov', outerLr: 1, outerMomentum: 0 });
     const pga = await solve(p, n, 'pga', 25, { globalAvgPeriod: 1, outerOptimizer: 'nesterov', outerLr: 1, outerMomentum: 0 });
+    const overlapped = await solve(p, n, 'pga', 25, { globalAvgPeriod: 1, overlap: true, outerOptimizer: 'nesterov', outerLr: 1, outerMomentum: 0 });
     for (let r = 0; r < n; r++) {
       expect(Array.from(outer[r])).toEqual(Array.from(plain[r]));
       expect(Array.from(pga[r])).toEqual(Array.from(plain[r]));
+      expect(Array.from(overlapped[r])).toEqual(Array.from(plain[r]));
     }
     const moved = await solve(p, n, 'local-sgd', 25, { globalAvgPeriod: 1, outerOptimizer: 'nesterov', outerLr: 0.7, outerMomentum: 0 });
     expect(maxAbsDiff(moved[0], plain[0])).toBeGreaterThan(1e-4);
+  });
+
+  it('the anchor and the outer momentum survive a checkpoint: a restored step continues exactly', () => {
+    const model = { size: 3, read: (out: Float32Array) => out.set([1, 2, 3]), write: () => undefined, apply: () => undefined };
+    const a = createOuterStep(3, { optimizer: 'nesterov', lr: 0.7, momentum: 0.9 }, 'local-sgd');
+    a.begin(model);
+    a.finish(Float32Array.from([0.5, 1, 1.5]));
+    const b = createOuterStep(3, { optimizer: 'nesterov', lr: 0.7, momentum: 0.9 }, 'local-sgd');
+    b.restore(a.state());
+    b.begin(model); // holds the restored anchor: does not read the model again
+    const [x, y] = [Float32Array.from([0.2, 0.4, 0.6]), Float32Array.from([0.2, 0.4, 0.6])];
+    a.finish(x);
+    b.finish(y);
+    expect(Array.from(y)).toEqual(Array.from(x));
+    // By hand, element 0: d1 = 0.5, m1 = 0.5, x1 = 1 - 0.7 (0.5 + 0.45) = 0.335; d2 = 0.135, m2 = 0.585, x2 = 0.335 - 0.7 (0.135 + 0.5265).
+    expect(x[0]).toBeCloseTo(0.335 - 0.7 * (0.135 + 0.5265), 5);
+  });
+
+  it('pga with an outer step: a round of gossip then the global average, every rank the same model after it', async () => {
+    const a = await solve(p, n, 'pga', 24, { globalAvgPeriod: 4, outerOptimizer: 'nesterov' }, 'onepeer-exp');
+    const b = await solve(p, n, 'pga', 24, { globalAvgPeriod: 4, overlap: true, outerOptimizer: 'nesterov' }, 'onepeer-exp');
+    const plain = await solve(p, n, 'pga', 24, { globalAvgPeriod: 4 }, 'onepeer-exp');
+    // After a global average every rank holds the same model, with or without the outer step.
+    for (const xs of [a, b, plain]) for (let r = 1; r < n; r++) expect(Array.from(xs[r])).toEqual(Array.from(xs[0]));
+    expect(maxAbsDiff(a[0], plain[0])).toBeGreaterThan(1e-3);
   });
 
   it('one round of outer SGD (no momentum) lands at x0 - lr (x0 - avg), x0 = 0 here', async () => {

@@ -19,7 +19,8 @@
 import { createHeavyBall } from './heavy-ball.js';
 import { createOuterStep } from './outer.js';
 import { createOverlapped } from './overlap.js';
-import type { Algorithm, AlgorithmName, AlgorithmSetup, AlgorithmState, CombineRule, GossipComm, LocalModel } from './types.js';
+import type { Algorithm, AlgorithmName, AlgorithmSetup, CombineRule, GossipComm, LocalModel } from './types.js';
+import { mergeStates } from './vec.js';
 
 export type { CombineRule } from './types.js';
 
@@ -56,9 +57,6 @@ export function createAdaptThenCombine(name: AlgorithmName, setup: AlgorithmSetu
   };
 }
 
-export function mergeStates(a: AlgorithmState, b: AlgorithmState | undefined): AlgorithmState {
-  return b === undefined ? a : { vectors: { ...a.vectors, ...b.vectors }, scalars: { ...a.scalars, ...b.scalars } };
-}
 
 /** The form the options ask for: combine and adapt in parallel with `overlap`, else adapt then combine. */
 export function createGossipSgd(name: AlgorithmName, setup: AlgorithmSetup, combine: CombineRule): Algorithm {

@@ -36,6 +36,7 @@
 import { TrainError } from '../errors.js';
 import { createHeavyBall } from './heavy-ball.js';
 import { createOuterStep } from './outer.js';
+import { mergeStates } from './vec.js';
 import type {
   Algorithm,
   AlgorithmName,
@@ -99,7 +100,7 @@ export function createOverlapped(name: AlgorithmName, setup: AlgorithmSetup, com
       model.write(mixed);
       model.apply(direction);
     },
-    state: () => (outer === undefined ? ball.state() : { vectors: { ...ball.state().vectors, ...outer.state().vectors }, scalars: outer.state().scalars }),
+    state: () => mergeStates(ball.state(), outer?.state()),
     restore: (state) => {
       ball.restore(state);
       outer?.restore(state);
