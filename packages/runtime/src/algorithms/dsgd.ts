@@ -57,7 +57,6 @@ export function createAdaptThenCombine(name: AlgorithmName, setup: AlgorithmSetu
   };
 }
 
-
 /** The form the options ask for: combine and adapt in parallel with `overlap`, else adapt then combine. */
 export function createGossipSgd(name: AlgorithmName, setup: AlgorithmSetup, combine: CombineRule): Algorithm {
   return setup.options.overlap === true ? createOverlapped(name, setup, combine) : createAdaptThenCombine(name, setup, combine);
