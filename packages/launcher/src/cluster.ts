@@ -8,13 +8,14 @@ import { EXAMPLE_ENTRIES } from './constants.js';
 import { UsageError } from './errors.js';
 import { parseGpuList } from './gpus.js';
 import { intOption, secondsOption } from './options.js';
+import { parseAlgoFlags, type AlgoFlagsRaw } from './algo-options.js';
 import { knownExamples, type ResolveIO } from './resolve.js';
 
 /** Working directory of the images in docker/. */
 export const IMAGE_WORKDIR = '/app';
 export const DEFAULT_IMAGE = 'dtrain:cpu';
 
-export interface ClusterOptionsRaw {
+export interface ClusterOptionsRaw extends AlgoFlagsRaw {
   nodes?: string;
   gpus?: string;
   image: string;
@@ -80,6 +81,14 @@ export function resolveCluster(script: string | undefined, scriptArgs: string[],
     throw new UsageError(`--job-id ${JSON.stringify(jobId)} must be lowercase letters, digits and '-' (at most 40), as it names services; write e.g. --job-id mnist-1`);
   }
   io.checkTopology?.(raw.topology, nodes, seed);
+  const algo = parseAlgoFlags(raw);
+  if (io.checkAlgorithm !== undefined) {
+    try {
+      io.checkAlgorithm(raw.algorithm, raw.topology, nodes, seed, { ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}), ...(raw.overlap === true ? { overlap: true } : {}), ...algo });
+    } catch (err) {
+      throw new UsageError(`--algorithm ${raw.algorithm}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
   return {
     nodes,
     gpus: gpus !== null && gpus.length > 0 ? gpus : null,
@@ -99,6 +108,7 @@ export function resolveCluster(script: string | undefined, scriptArgs: string[],
       ...(raw.iface !== undefined ? { iface: raw.iface } : {}),
       ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
       ...(raw.overlap === true ? { overlap: true } : {}),
+      ...algo,
       secure: raw.secure ?? DEFAULT_SECURE,
     },
   };

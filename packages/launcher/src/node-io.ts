@@ -7,6 +7,7 @@ import * as topology from '@dtrain/topology';
 import { validateAlgorithm } from '@dtrain/runtime/contract';
 import { detectGpus } from './gpus.js';
 import type { ResolveIO } from './resolve.js';
+import type { AlgoRunOptions } from './algo-options.js';
 
 /** examples/ at the repository root, or DTRAIN_EXAMPLES_DIR. */
 export function examplesDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -19,7 +20,7 @@ export function checkTopology(name: string, nodes: number, seed: number, localSi
 }
 
 /** The workers' own check (validateAlgorithm), run before any of them starts. */
-export function checkAlgorithm(algorithm: string, name: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean }, localSize?: number): void {
+export function checkAlgorithm(algorithm: string, name: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean } & AlgoRunOptions, localSize?: number): void {
   validateAlgorithm(algorithm, topology.createSchedule(name, nodes, { seed, ...(localSize === undefined ? {} : { localSize }) }), options);
 }
 

@@ -10,9 +10,10 @@ import {
 } from './constants.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_SECURE, SECURE_MODES } from '@dtrain/runtime/contract';
+import { addAlgoOptions, type AlgoFlagsRaw } from './algo-options.js';
 
 /** What commander hands over: strings, as typed by the user. */
-export interface LaunchOptionsRaw {
+export interface LaunchOptionsRaw extends AlgoFlagsRaw {
   nodes?: string;
   gpus?: string;
   algorithm: string;
@@ -45,7 +46,7 @@ export interface LaunchOptionsRaw {
 
 /** Options shared by launch, compose and k8s (the run itself). */
 export function addRunOptions(cmd: Command): Command {
-  return cmd
+  return addAlgoOptions(cmd)
     .option('-n, --nodes <n>', 'number of worker processes (default: one per GPU; required without GPUs)')
     .option('--algorithm <name>', 'decentralized algorithm', DEFAULT_ALGORITHM)
     .option('--topology <name>', 'communication graph or schedule', DEFAULT_TOPOLOGY)

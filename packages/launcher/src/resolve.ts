@@ -13,6 +13,7 @@ import { isLocalHost, parseHostfile, parseHostList, type HostSlots } from './hos
 import { MAX_NODES } from './netns/names.js';
 import { parseRate } from './netns/rate.js';
 import { intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
+import { parseAlgoFlags, type AlgoRunOptions } from './algo-options.js';
 import type { LaunchConfig } from './plan.js';
 import { parseEnvFlags, type SshSettings } from './remote.js';
 
@@ -33,7 +34,7 @@ export interface ResolveIO {
   /** Throws when the topology cannot be built for this many nodes (localSize: ranks per host, when every host has as many). */
   checkTopology?(name: string, nodes: number, seed: number, localSize?: number): void;
   /** Throws when the algorithm is unknown, or refuses this topology or these options (as the workers would). */
-  checkAlgorithm?(algorithm: string, topology: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean }, localSize?: number): void;
+  checkAlgorithm?(algorithm: string, topology: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean } & AlgoRunOptions, localSize?: number): void;
   /** This machine's network interface names (for --iface); absent: not checked. */
   interfaces?(): string[];
 }
@@ -171,12 +172,13 @@ function checkTopologyFits(raw: LaunchOptionsRaw, nodes: number, seed: number, i
   }
 }
 
-function checkAlgorithmFits(raw: LaunchOptionsRaw, nodes: number, seed: number, globalAvgPeriod: number | undefined, io: ResolveIO, localSize: number | undefined): void {
+function checkAlgorithmFits(raw: LaunchOptionsRaw, nodes: number, seed: number, globalAvgPeriod: number | undefined, algo: AlgoRunOptions, io: ResolveIO, localSize: number | undefined): void {
   if (io.checkAlgorithm === undefined) return;
   try {
     io.checkAlgorithm(raw.algorithm, raw.topology, nodes, seed, {
       ...(globalAvgPeriod === undefined ? {} : { globalAvgPeriod }),
       ...(raw.overlap === true ? { overlap: true } : {}),
+      ...algo,
     }, localSize);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
@@ -244,7 +246,8 @@ export function resolveLaunch(
   const path = resolveScript(script, raw.example, io);
   const localSize = uniformLocalSize(hosts, nodes, netns !== undefined);
   checkTopologyFits(raw, nodes, seed, io, localSize);
-  checkAlgorithmFits(raw, nodes, seed, globalAvgPeriod, io, localSize);
+  const algo = parseAlgoFlags(raw);
+  checkAlgorithmFits(raw, nodes, seed, globalAvgPeriod, algo, io, localSize);
   const out = raw.out !== undefined ? resolvePath(io.cwd, raw.out) : join(io.cwd, 'runs', `${timestamp(io.now)}-${raw.algorithm}-${raw.topology}`);
   const options = {
     algorithm: raw.algorithm,
@@ -255,6 +258,7 @@ export function resolveLaunch(
     ...(raw.iface !== undefined ? { iface: raw.iface } : {}),
     ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
     ...(raw.overlap === true ? { overlap: true } : {}),
+    ...algo,
     secure: raw.secure ?? DEFAULT_SECURE,
   };
   const config: LaunchConfig = {

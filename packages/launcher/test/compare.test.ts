@@ -56,8 +56,8 @@ describe('--configs', () => {
       ['dsgd:digraph-skewed', /doubly stochastic/],
       ['dsgd:torus', /dsgd:torus with 7 nodes/],
       ['psgd+overlap', /psgd does not gossip/],
-      ['dsgd+overlap:ring', /only suffix is \+overlap/],
-      ['dsgd:ring+fast', /only suffix is \+overlap/],
+      ['dsgd+overlap:ring', /unknown or repeated suffix '\+overlap:ring'/],
+      ['dsgd:ring+fast', /unknown or repeated suffix '\+fast'/],
     ];
     for (const [list, re] of bad) expect(() => parseConfigs(list, 7)).toThrow(expect.objectContaining({ code: 'E_USAGE', message: expect.stringMatching(re) }));
   });

@@ -26,6 +26,7 @@ export {
 } from './algorithms/index.js';
 export { PARENT_PID_VAR } from './train/parent-watch.js';
 export { SECURE_MODES, DEFAULT_SECURE, type SecureMode } from './transport/secure.js';
+export { COMPRESS_CHOICES, compressProblem } from './transport/compress-spec.js';
 export { workerScriptPath } from './bin/paths.js';
 export { BACKEND_CHOICES, CANDIDATE_PACKAGE, decideBackend, probeBackends, type BackendChoice, type BackendCandidate, type BackendProbe } from './tf/probe.js';
 export { findCudaLibraries, CUDA_LIBRARIES, type CudaLibrary } from './tf/cuda-libs.js';

@@ -8,6 +8,7 @@
  */
 import { WorkerEnvError } from './errors.js';
 import { BACKEND_CHOICES } from './tf/probe.js';
+import { compressProblem } from './transport/compress-spec.js';
 
 /** Longest DTRAIN_JOB_ID: it travels in every frame header and the rendezvous. */
 export const MAX_JOB_ID_LENGTH = 128;
@@ -25,9 +26,36 @@ export function checkJobId(jobId: string): string {
 export interface CheckedOptions {
   backend?: string;
   timeoutMs?: number;
+  compress?: string;
+  consensusStep?: number;
+  outerOptimizer?: string;
+  outerLr?: number;
+  outerMomentum?: number;
+}
+
+/** Compression and the outer optimizer: names and ranges (whether the algorithm reads them is its registry's check). */
+function checkAlgorithmVars(options: CheckedOptions): void {
+  const problem = options.compress === undefined ? undefined : compressProblem(options.compress);
+  if (problem !== undefined) throw new WorkerEnvError('DTRAIN_COMPRESS', `DTRAIN_COMPRESS: ${problem}`);
+  const gamma = options.consensusStep;
+  if (gamma !== undefined && !(gamma > 0 && gamma <= 1)) {
+    throw new WorkerEnvError('DTRAIN_CONSENSUS_STEP', `DTRAIN_CONSENSUS_STEP=${gamma} is outside (0, 1]; CHOCO's consensus step is a fraction such as 0.5`);
+  }
+  const outer = options.outerOptimizer;
+  if (outer !== undefined && outer !== 'sgd' && outer !== 'nesterov') {
+    throw new WorkerEnvError('DTRAIN_OUTER_OPTIMIZER', `DTRAIN_OUTER_OPTIMIZER=${JSON.stringify(outer)} is not an outer optimizer; use sgd or nesterov`);
+  }
+  if (options.outerLr !== undefined && !(options.outerLr > 0)) {
+    throw new WorkerEnvError('DTRAIN_OUTER_LR', `DTRAIN_OUTER_LR=${options.outerLr} must be positive (DiLoCo uses 0.7)`);
+  }
+  const mu = options.outerMomentum;
+  if (mu !== undefined && !(mu >= 0 && mu < 1)) {
+    throw new WorkerEnvError('DTRAIN_OUTER_MOMENTUM', `DTRAIN_OUTER_MOMENTUM=${mu} is outside [0, 1) (DiLoCo uses 0.9)`);
+  }
 }
 
 export function checkRunOptions(options: CheckedOptions): void {
+  checkAlgorithmVars(options);
   if (options.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(options.backend)) {
     throw new WorkerEnvError('DTRAIN_BACKEND', `DTRAIN_BACKEND=${JSON.stringify(options.backend)} is not a backend; use one of ${BACKEND_CHOICES.join(', ')}`);
   }

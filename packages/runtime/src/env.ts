@@ -48,6 +48,14 @@ export interface RunOptions {
   overlap?: boolean;
   /** Channel protection, 'mac' (default) or 'curve' (DTRAIN_SECURE); checked by init(). */
   secure?: string;
+  /** Compressed communication: fp32, fp16, bf16, int8, topk:F (DTRAIN_COMPRESS). */
+  compress?: string;
+  /** CHOCO's consensus step size gamma with compressed gossip (DTRAIN_CONSENSUS_STEP). */
+  consensusStep?: number;
+  /** local-sgd / pga / diloco-gossip: 'sgd' or 'nesterov' on the pseudo-gradient (DTRAIN_OUTER_OPTIMIZER). */
+  outerOptimizer?: string;
+  outerLr?: number;
+  outerMomentum?: number;
 }
 
 export interface Rendezvous {
@@ -73,8 +81,8 @@ export interface WorkerEnv extends WorkerEnvSpec {
   source: EnvSource;
 }
 
-/** 'bool' variables are written as 1 / 0 and read from 1, true, yes / 0, false, no. */
-type OptionKind = 'string' | 'int' | 'bool';
+/** 'bool' variables are written as 1 / 0 and read from 1, true, yes / 0, false, no; 'number' is any finite decimal. */
+type OptionKind = 'string' | 'int' | 'bool' | 'number';
 /** One table for the run-option variables: add a field here and in RunOptions. */
 export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; kind: OptionKind }>> = {
   algorithm: { name: 'DTRAIN_ALGORITHM', kind: 'string' },
@@ -87,6 +95,11 @@ export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; 
   globalAvgPeriod: { name: 'DTRAIN_GLOBAL_AVG_PERIOD', kind: 'int' },
   overlap: { name: 'DTRAIN_OVERLAP', kind: 'bool' },
   secure: { name: 'DTRAIN_SECURE', kind: 'string' },
+  compress: { name: 'DTRAIN_COMPRESS', kind: 'string' },
+  consensusStep: { name: 'DTRAIN_CONSENSUS_STEP', kind: 'number' },
+  outerOptimizer: { name: 'DTRAIN_OUTER_OPTIMIZER', kind: 'string' },
+  outerLr: { name: 'DTRAIN_OUTER_LR', kind: 'number' },
+  outerMomentum: { name: 'DTRAIN_OUTER_MOMENTUM', kind: 'number' },
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -138,6 +151,14 @@ export function firstSlurmHost(nodelist: string): string {
   return m[1] + (m[2] ?? '');
 }
 
+function parseDecimal(name: string, raw: string): number {
+  const v = Number(raw);
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(raw) || !Number.isFinite(v)) {
+    throw new WorkerEnvError(name, `${name}=${JSON.stringify(raw)} is not a number; set it to a decimal such as 0.7`);
+  }
+  return v;
+}
+
 /** A boolean variable: 1/true/yes or 0/false/no (any case), else WorkerEnvError naming the value. */
 export function parseFlag(name: string, raw: string): boolean {
   const v = raw.trim().toLowerCase();
@@ -153,6 +174,7 @@ export function readRunOptions(env: Env): RunOptions {
     const raw = present(env, spec.name);
     if (raw === undefined) continue;
     if (spec.kind === 'int') out[key] = parseCount(spec.name, raw, 0);
+    else if (spec.kind === 'number') out[key] = parseDecimal(spec.name, raw);
     else if (spec.kind === 'bool') out[key] = parseFlag(spec.name, raw);
     else out[key] = raw;
   }

@@ -15,6 +15,8 @@ export type { CommunicatorOptions, CollectiveOptions, AllreduceOptions } from '.
 export type { ExchangeOptions, ExchangeResult } from './comm/exchange.js';
 export type { ReduceOp } from './comm/allreduce.js';
 export { CommError } from './errors.js';
+export { ChocoState, type ChocoOptions } from './comm/choco.js';
+export type { FeedbackOptions } from './comm/ef-allreduce.js';
 export type { CommErrorCode } from './errors.js';
 export * from './tf/index.js';
 export * from './models/index.js';

@@ -76,12 +76,13 @@ describe('NDJSON records', () => {
 
 describe('summary.json and comparison.json', () => {
   it('a complete summary decodes to itself, extras kept; a wrong field is named', () => {
-    const s = runSummary({ globalAvgPeriod: 8, ranks: [{ rank: 0, steps: 10, meanStepSeconds: 0.02, meanCommSeconds: 0.01, bytesSent: 10, localAccuracy: null, finalLoss: 0.4 }] });
+    const s = runSummary({ globalAvgPeriod: 8, compress: 'int8', outerOptimizer: 'nesterov lr=0.7 momentum=0.9', ranks: [{ rank: 0, steps: 10, meanStepSeconds: 0.02, meanCommSeconds: 0.01, bytesSent: 10, localAccuracy: null, finalLoss: 0.4 }] });
     const written: unknown = JSON.parse(JSON.stringify({ ...s, batchSize: 32 }));
     expect(decodeRunSummary(written, 'summary.json')).toEqual(written);
     // In the file's order: `dtrain launch` prints the summary table in it.
     expect(Object.keys(decodeRunSummary(written, 'summary.json'))).toEqual(Object.keys(written as object));
     expect(codeOf(() => decodeRunSummary({ ...s, dynamic: 'no' }, 'summary.json'), ContractError)).toBe('E_CONTRACT_SUMMARY');
+    expect(codeOf(() => decodeRunSummary({ ...s, compress: 8 }, 'summary.json'), ContractError)).toBe('E_CONTRACT_SUMMARY');
     expect(codeOf(() => decodeRunSummary({ ...s, ranks: [{ rank: 0 }] }, 'summary.json'), ContractError)).toBe('E_CONTRACT_SUMMARY');
     expect(codeOf(() => decodeRunSummary([], 'summary.json'), ContractError)).toBe('E_CONTRACT_SUMMARY');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, frameKey, Keyring, type DecodeContext } from '@dtrain/runtime';
+import { decodeFrame, decodeInto, encode, encodeFrame, frameKey, Keyring, type DecodeContext, type Packed } from '@dtrain/runtime';
 import { badFrames, codecFor, countByReason } from './helpers/fuzz-frames.js';
 
 const secret = 'frame-test-secret-0123456789';
@@ -98,5 +98,38 @@ describe('frame codec', () => {
     expect(seen).toEqual(countByReason(frames));
     // Every reason a frame can be dropped for on decoding (not stale-iteration, not refused) shows up.
     expect(Object.values(seen).filter((n) => n > 0).length).toBe(6);
+  });
+
+  it('compressed bodies: the header carries the dtype and the value count, the values come back as the sender decoded them', () => {
+    const v = Float32Array.from({ length: 300 }, (_, i) => Math.sin(i) * 3);
+    for (const codec of [{ dtype: 'f16' }, { dtype: 'bf16' }, { dtype: 'i8' }, { dtype: 'topk', fraction: 0.1 }] as const) {
+      const p = encode(v, codec);
+      const decoded = decodeFrame(ctx, 'link', encodeFrame(rank2, 'link', fields, p));
+      if (!decoded.ok || decoded.frame.kind !== 'data') throw new Error(`expected a ${codec.dtype} data frame`);
+      expect(decoded.frame.header).toMatchObject({ dtype: codec.dtype, length: 300 });
+      const got = decodeInto({ dtype: codec.dtype, length: 300, bytes: decoded.frame.body }, new Float32Array(300));
+      expect(Array.from(got)).toEqual(Array.from(decodeInto(p, new Float32Array(300))));
+    }
+  });
+
+  it('an authentic compressed body that does not decode is malformed: a topk index out of range or repeated, an i8 scale not finite', () => {
+    const v = Float32Array.from({ length: 100 }, (_, i) => i - 50);
+    const topk = encode(v, { dtype: 'topk', fraction: 0.1 });
+    const withIndex = (at: number, id: number): Packed => {
+      const bytes = new Uint8Array(topk.bytes);
+      new DataView(bytes.buffer).setUint32(4 * at, id, true);
+      return { ...topk, bytes };
+    };
+    const i8 = encode(v, { dtype: 'i8' });
+    const nanScale = new Uint8Array(i8.bytes);
+    new DataView(nanScale.buffer).setFloat32(0, Number.POSITIVE_INFINITY, true);
+    for (const bad of [withIndex(9, 100), withIndex(1, new DataView(topk.bytes.buffer).getUint32(0, true)), { ...i8, bytes: nanScale }]) {
+      // MACed by the real sender, so only the body check can refuse it.
+      expect(decodeFrame(ctx, 'link', encodeFrame(rank2, 'link', fields, bad))).toEqual({ ok: false, reason: 'malformed' });
+    }
+    const tooMany = encode(v, { dtype: 'topk', fraction: 0.5 });
+    expect(decodeFrame(ctx, 'link', encodeFrame(rank2, 'link', fields, { ...tooMany, length: 90 }))).toEqual({ ok: false, reason: 'malformed' });
+    const [h, m, b] = encodeFrame(rank2, 'link', fields, encode(v, { dtype: 'f16' }));
+    expect(decodeFrame(ctx, 'link', [h, m, b.subarray(0, 198)])).toEqual({ ok: false, reason: 'malformed' });
   });
 });

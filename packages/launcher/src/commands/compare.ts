@@ -15,8 +15,8 @@ Examples:
   dtrain compare --nodes 4 --example mnist --configs psgd,dsgd:onepeer-exp,pga:onepeer-exp:8 --epochs 1
   dtrain compare --nodes 8 --example mnist --configs psgd,dsgd:ring,dsgd:od-equidyn --cluster netns --rate 1gbit
 
-Each entry of --configs is algorithm[:topology[:H]][+overlap] (H: pga's global-average period;
-+overlap: run it with dtrain launch --overlap).
+Each entry of --configs is algorithm[:topology[:H]][+overlap][+CODEC] (H: pga's global-average period;
++overlap: run it with dtrain launch --overlap; +int8, +fp16, +bf16, +topk:F: with --compress CODEC).
 Re-read finished runs and rewrite the outputs: dtrain compare --rebuild --out DIR.
 Writes OUT/<config>/ (each run), OUT/comparison.json, OUT/comparison.md and OUT/report.html.
 Exit codes: 0 ok, 1 a run failed (the others are still compared), 2 bad usage.`;

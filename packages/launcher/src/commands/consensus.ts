@@ -4,7 +4,9 @@
  * (seed, i); each round is one neighbour exchange with the schedule's
  * weights (push-sum on column-stochastic schedules). Prints, per round,
  * the largest |x_i - xbar| over every rank and coordinate, where xbar is
- * the exact average of the starting vectors.
+ * the exact average of the starting vectors. With --compress the exchange
+ * is CHOCO-Gossip (compressed differences, consensus step --consensus-step),
+ * and --json also gives the body bytes every rank sent per round.
  *
  * --local-size L groups the processes into emulated hosts of L ranks
  * (hier:<inter> topologies use them) and reports the data bytes that cross
@@ -14,6 +16,7 @@
 import type { Command } from 'commander';
 import { createSchedule } from '@dtrain/topology';
 import { workerScriptPath } from '@dtrain/runtime/contract';
+import { parseAlgoFlags } from '../algo-options.js';
 import { UsageError } from '../errors.js';
 import { intOption } from '../options.js';
 import { commOptions, numberList, runForResults, timeoutMsOption, transportOption } from './local-workers.js';
@@ -31,6 +34,8 @@ interface ConsensusFlags {
   op: string;
   killRank?: string;
   killRound?: string;
+  compress?: string;
+  consensusStep?: string;
 }
 
 async function consensusAction(flags: ConsensusFlags): Promise<void> {
@@ -49,13 +54,21 @@ async function consensusAction(flags: ConsensusFlags): Promise<void> {
   const killRank = flags.killRank === undefined ? -1 : intOption('--kill-rank', flags.killRank, 0, nodes - 1);
   const killRound = flags.killRound === undefined ? 0 : intOption('--kill-round', flags.killRound, 0, rounds - 1);
 
-  const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound, op: flags.op };
+  const algo = parseAlgoFlags({ compress: flags.compress, consensusStep: flags.consensusStep });
+  if (algo.compress !== undefined && createSchedule(flags.topology, nodes, { seed, ...(localSize === undefined ? {} : { localSize }) }).stochastic !== 'doubly') {
+    throw new UsageError(`--compress needs a doubly stochastic schedule (CHOCO-Gossip); ${flags.topology} is column stochastic only: drop --compress or pick an undirected topology`);
+  }
+  if (algo.consensusStep !== undefined && algo.compress === undefined) throw new UsageError('--consensus-step is the step size of compressed gossip; add --compress or drop it');
+  if (algo.compress !== undefined && flags.op === 'allreduce') throw new UsageError('--compress is for the gossip rounds; drop it or --op allreduce');
+  const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound, op: flags.op, compress: algo.compress ?? 'fp32', gamma: algo.consensusStep ?? 0 };
   const job = { script: workerScriptPath('consensus'), params, nodes, graceMs: 2 * timeoutMs + 5_000, ...(localSize === undefined ? {} : { localSize }) };
   const results = await runForResults('consensus', job);
   const worst = new Array<number>(rounds).fill(0);
   let across = 0;
+  let bytes = 0;
   results.forEach((r, rank) => {
     numberList(r.maxDeviation, rounds, `rank ${rank}'s maxDeviation`).forEach((d, k) => (worst[k] = Math.max(worst[k], d)));
+    bytes += numberList(r.bytesSent, 1, `rank ${rank}'s bytesSent`)[0];
     if (localSize === undefined) return;
     numberList(r.bytesSentTo, nodes, `rank ${rank}'s bytesSentTo`).forEach((b, p) => {
       if (Math.floor(p / localSize) !== Math.floor(rank / localSize)) across += b;
@@ -63,7 +76,7 @@ async function consensusAction(flags: ConsensusFlags): Promise<void> {
   });
   const crossHostBytesPerRound = localSize === undefined ? undefined : across / rounds;
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ maxDeviation: worst, ...(crossHostBytesPerRound === undefined ? {} : { crossHostBytesPerRound }) })}\n`);
+    process.stdout.write(`${JSON.stringify({ maxDeviation: worst, bytesPerRound: bytes / rounds, ...(crossHostBytesPerRound === undefined ? {} : { crossHostBytesPerRound }) })}\n`);
     return;
   }
   const hosts = localSize === undefined ? '' : `, ${nodes / localSize} hosts of ${localSize}`;
@@ -84,6 +97,8 @@ export function registerConsensus(program: Command): void {
     .option('--local-size <L>', 'emulated hosts of L consecutive ranks (hier:<inter> topologies); report the bytes that cross hosts')
     .option('--op <gossip|allreduce>', 'each round one neighbour exchange, or an allreduce of the mean (hierarchical under hier)', 'gossip')
     .option('--kill-rank <r>', 'fault injection: this rank kills itself (SIGKILL) ...')
-    .option('--kill-round <k>', '... when it reaches this round (default 0)');
+    .option('--kill-round <k>', '... when it reaches this round (default 0)')
+    .option('--compress <codec>', 'CHOCO-Gossip with compressed differences: fp16, bf16, int8, topk:F')
+    .option('--consensus-step <gamma>', 'with --compress: CHOCO\'s consensus step size in (0, 1]');
   commOptions(consensus, 30, 'print {"maxDeviation": [...]} only').action(consensusAction);
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { normalizeWorkerEnv, PARENT_PID_VAR, WorkerEnvError } from '@dtrain/runtime/contract';
+import { ALGO_FLAG_VARS, parseAlgoFlags, type AlgoFlagsRaw, type AlgoRunOptions } from '../algo-options.js';
 import { UsageError } from '../errors.js';
 
 const HELP = `
@@ -15,7 +16,7 @@ variables and runs the script in this process. DTRAIN_SECRET is always required:
 With --exit-with-parent the rank also exits (closing its links) when the process that started
 it is gone, even if that process was killed with SIGKILL and could not stop its children.`;
 
-export interface WorkerFlags {
+export interface WorkerFlags extends AlgoFlagsRaw {
   gpuPerLocalRank?: boolean;
   /** --overlap: DTRAIN_OVERLAP=1 for this rank (dsgd / pga overlap the exchange with the gradient). */
   overlap?: boolean;
@@ -29,6 +30,7 @@ export interface WorkerFlags {
 export function prepareWorkerEnv(env: NodeJS.ProcessEnv, flags: WorkerFlags, parentPid: number = process.ppid): void {
   let vars: Record<string, string>;
   if (flags.overlap === true) env.DTRAIN_OVERLAP = '1';
+  for (const [key, value] of Object.entries(parseAlgoFlags(flags)) as [keyof AlgoRunOptions, string | number][]) env[ALGO_FLAG_VARS[key]] = String(value);
   try {
     vars = normalizeWorkerEnv(env);
   } catch (err) {
@@ -52,6 +54,11 @@ export function registerWorker(program: Command): void {
     .argument('[args...]', 'arguments for the script (write them after --)')
     .option('--gpu-per-local-rank', 'set CUDA_VISIBLE_DEVICES to the local rank when the engine left it unset')
     .option('--overlap', 'set DTRAIN_OVERLAP=1: dsgd / pga send the neighbour exchange while the gradient is computed')
+    .option('--compress <codec>', 'set DTRAIN_COMPRESS: fp32, fp16, bf16, int8, topk:F')
+    .option('--consensus-step <gamma>', 'set DTRAIN_CONSENSUS_STEP (CHOCO\'s step size with compressed gossip)')
+    .option('--outer-optimizer <name>', 'set DTRAIN_OUTER_OPTIMIZER: sgd or nesterov (local-sgd, pga, diloco-gossip)')
+    .option('--outer-lr <lr>', 'set DTRAIN_OUTER_LR')
+    .option('--outer-momentum <mu>', 'set DTRAIN_OUTER_MOMENTUM')
     .option('--exit-with-parent', 'exit when the process that started this one is gone (its pid goes to the script as DTRAIN_PARENT_PID)')
     .addHelpText('after', HELP)
     .action(async (script: string, args: string[], flags: WorkerFlags) => {

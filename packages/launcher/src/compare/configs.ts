@@ -1,13 +1,14 @@
 /**
  * The configurations `dtrain compare` runs, parsed from a list such as
  * `psgd,dsgd:onepeer-exp,pga:onepeer-exp:8,dsgd:ring`: each entry is
- * algorithm[:topology[:H]][+overlap], H being Gossip-PGA's global-average
- * period and `+overlap` running that configuration with `dtrain launch
- * --overlap` (gossip overlapped with the next step's computation).
+ * algorithm[:topology[:H]][+overlap][+CODEC], H being Gossip-PGA's global-average
+ * period, `+overlap` running that configuration with `dtrain launch
+ * --overlap` (gossip overlapped with the next step's computation) and
+ * `+int8` (or +fp16, +bf16, +topk:F) with `--compress int8`.
  * Every entry is checked (algorithm and topology known, the pair valid on
  * this many nodes) before anything runs.
  */
-import { ALGORITHM_NAMES, ALGORITHMS, validateAlgorithm, type AlgorithmName } from '@dtrain/runtime/contract';
+import { ALGORITHM_NAMES, ALGORITHMS, compressProblem, validateAlgorithm, type AlgorithmName } from '@dtrain/runtime/contract';
 import { TOPOLOGY_NAMES, createSchedule } from '@dtrain/topology';
 import { DEFAULT_TOPOLOGY } from '../constants.js';
 import { UsageError } from '../errors.js';
@@ -23,6 +24,8 @@ export interface RunConfig {
   globalAvgPeriod: number | null;
   /** Run with `dtrain launch --overlap`. */
   overlap: boolean;
+  /** Run with `dtrain launch --compress NAME`; null = uncompressed. */
+  compress: string | null;
 }
 
 /** The suffix that asks for overlapped communication. */
@@ -37,12 +40,25 @@ export function configSlug(label: string): string {
   return label.replace(/:/g, '-').replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-function parseEntry(raw: string): RunConfig {
-  const overlap = raw.endsWith(OVERLAP_SUFFIX);
-  const entry = overlap ? raw.slice(0, -OVERLAP_SUFFIX.length) : raw;
-  if (entry.includes('+')) {
-    throw new UsageError(`--configs entry ${JSON.stringify(raw)}: the only suffix is ${OVERLAP_SUFFIX}, at the end; write e.g. dsgd:onepeer-exp${OVERLAP_SUFFIX}`);
+/** The +overlap and +CODEC suffixes of an entry (each at most once, in any order). */
+function parseSuffixes(raw: string, suffixes: readonly string[]): { overlap: boolean; compress: string | null } {
+  let overlap = false;
+  let compress: string | null = null;
+  for (const s of suffixes) {
+    if (`+${s}` === OVERLAP_SUFFIX && !overlap) overlap = true;
+    else if (compressProblem(s) === undefined && compress === null) compress = s;
+    else {
+      throw new UsageError(
+        `--configs entry ${JSON.stringify(raw)}: unknown or repeated suffix '+${s}'; the suffixes are ${OVERLAP_SUFFIX} and one of +fp16, +bf16, +int8, +topk:F; write e.g. dsgd:onepeer-exp${OVERLAP_SUFFIX}+int8`,
+      );
+    }
   }
+  return { overlap, compress: compress === 'fp32' ? null : compress };
+}
+
+function parseEntry(raw: string): RunConfig {
+  const [entry, ...suffixes] = raw.split('+');
+  const { overlap, compress } = parseSuffixes(raw, suffixes);
   if (overlap && entry.split(':')[0] === 'psgd') {
     throw new UsageError(`--configs entry ${JSON.stringify(raw)}: ${OVERLAP_SUFFIX} overlaps gossip, and psgd does not gossip; drop the suffix or use a gossip algorithm`);
   }
@@ -69,15 +85,18 @@ function parseEntry(raw: string): RunConfig {
     globalAvgPeriod = Number(periodRaw);
   }
   const base = ALGORITHMS[algorithm].needs === 'none' && topologyRaw === undefined ? algorithm : [algorithm, topology, ...(periodRaw !== undefined ? [String(globalAvgPeriod)] : [])].join(':');
-  const label = overlap ? `${base}${OVERLAP_SUFFIX}` : base;
-  return { label, slug: configSlug(label), algorithm, topology, globalAvgPeriod, overlap };
+  const label = `${base}${overlap ? OVERLAP_SUFFIX : ''}${compress !== null ? `+${compress}` : ''}`;
+  return { label, slug: configSlug(label), algorithm, topology, globalAvgPeriod, overlap, compress };
 }
 
 /** Check that the algorithm runs on this topology with `nodes` ranks (throws UsageError naming the entry). */
 function checkFits(config: RunConfig, nodes: number, seed: number): void {
   try {
     const schedule = createSchedule(config.topology, nodes, { seed });
-    validateAlgorithm(config.algorithm, schedule, config.globalAvgPeriod === null ? {} : { globalAvgPeriod: config.globalAvgPeriod });
+    validateAlgorithm(config.algorithm, schedule, {
+      ...(config.globalAvgPeriod === null ? {} : { globalAvgPeriod: config.globalAvgPeriod }),
+      ...(config.compress === null ? {} : { compress: config.compress }),
+    });
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new UsageError(`--configs entry ${config.label} with ${nodes} nodes: ${msg}`);

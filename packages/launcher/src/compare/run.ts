@@ -58,6 +58,7 @@ export function launchArgs(plan: ComparePlan, config: RunConfig, port?: number):
     '--topology', config.topology,
     ...(config.globalAvgPeriod !== null ? ['--global-avg-period', String(config.globalAvgPeriod)] : []),
     ...(config.overlap ? ['--overlap'] : []),
+    ...(config.compress !== null ? ['--compress', config.compress] : []),
     '--seed', String(plan.seed),
     '--out', join(plan.out, config.slug),
     ...plan.launchFlags,

@@ -59,7 +59,7 @@ export function configOfRun(run: RunData): RunConfig {
   const overlap = run.label.endsWith(OVERLAP_SUFFIX);
   const base = s.algorithm === 'psgd' ? 'psgd' : [s.algorithm, s.topology, ...(h !== null ? [String(h)] : [])].join(':');
   const label = overlap ? `${base}${OVERLAP_SUFFIX}` : base;
-  return { label, slug: configSlug(label), algorithm: s.algorithm as RunConfig['algorithm'], topology: s.topology, globalAvgPeriod: h, overlap };
+  return { label, slug: configSlug(label), algorithm: s.algorithm as RunConfig['algorithm'], topology: s.topology, globalAvgPeriod: h, overlap, compress: null };
 }
 
 export function calibrate(run: RunData, options: CalibrateOptions): Calibration {

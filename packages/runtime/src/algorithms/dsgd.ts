@@ -17,30 +17,43 @@
  * Gossip-PGA and Local SGD (pga.ts) reuse this with a periodic global average.
  */
 import { createHeavyBall } from './heavy-ball.js';
+import { createOuterStep } from './outer.js';
 import { createOverlapped } from './overlap.js';
 import type { Algorithm, AlgorithmName, AlgorithmSetup, CombineRule, GossipComm, LocalModel } from './types.js';
+import { mergeStates } from './vec.js';
 
 export type { CombineRule } from './types.js';
 
-/** DSGD's local step (with optional heavy ball), then `combine(k)` decides how the half-step is mixed. */
+/**
+ * DSGD's local step (with optional heavy ball), then `combine(k)` decides how
+ * the half-step is mixed; with an outer optimizer (outer.ts) the mix that
+ * ends a round of H = globalAvgPeriod steps is followed by the outer step.
+ */
 export function createAdaptThenCombine(name: AlgorithmName, setup: AlgorithmSetup, combine: CombineRule): Algorithm {
   const ball = createHeavyBall(setup.size, setup.options.momentum, name);
+  const outer = setup.options.outer === undefined ? undefined : createOuterStep(setup.size, setup.options.outer, name);
+  const H = setup.options.globalAvgPeriod;
   const x = new Float32Array(setup.size);
   return {
     name,
     readsGradient: setup.options.momentum > 0,
     async step(k: number, g: Float32Array, model: LocalModel, comm: GossipComm): Promise<void> {
+      outer?.begin(model);
       model.apply(ball.direction(g));
       const rule = combine(k);
-      // One rank: W = [1] and the mean is x itself, so there is nothing to mix.
-      if (rule === 'none' || comm.size === 1) return;
+      // One rank: W = [1] and the mean is x itself, so there is nothing to mix (the outer step still runs).
+      if (rule === 'none' || (comm.size === 1 && outer === undefined)) return;
       model.read(x);
       if (rule === 'global') await comm.allreduceMean(x, k);
       else await comm.exchange(x, k);
+      if (outer !== undefined && (k + 1) % H === 0) outer.finish(x);
       model.write(x);
     },
-    state: () => ball.state(),
-    restore: (state) => ball.restore(state),
+    state: () => mergeStates(ball.state(), outer?.state()),
+    restore: (state) => {
+      ball.restore(state);
+      outer?.restore(state);
+    },
   };
 }
 

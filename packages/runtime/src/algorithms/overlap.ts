@@ -35,6 +35,8 @@
  */
 import { TrainError } from '../errors.js';
 import { createHeavyBall } from './heavy-ball.js';
+import { createOuterStep } from './outer.js';
+import { mergeStates } from './vec.js';
 import type {
   Algorithm,
   AlgorithmName,
@@ -48,6 +50,7 @@ import type {
 /** Gossip iterations of `combine` in the parallel form; 'global' and 'none' iterations as in adapt-then-combine. */
 export function createOverlapped(name: AlgorithmName, setup: AlgorithmSetup, combine: CombineRule): Algorithm {
   const ball = createHeavyBall(setup.size, setup.options.momentum, name);
+  const outer = setup.options.outer === undefined ? undefined : createOuterStep(setup.size, setup.options.outer, name);
   /** x(k) being exchanged: owned by the exchange from start until wait() resolves. */
   const mixed = new Float32Array(setup.size);
   const scratch = new Float32Array(setup.size);
@@ -75,13 +78,17 @@ export function createOverlapped(name: AlgorithmName, setup: AlgorithmSetup, com
     async step(k: number, g: Float32Array, model: LocalModel, comm: GossipComm): Promise<void> {
       const rule = combine(k);
       if (rule !== 'gossip') {
+        outer?.begin(model);
         model.apply(ball.direction(g));
         if (rule === 'none') return;
         model.read(scratch);
         await comm.allreduceMean(scratch, k);
+        // pga's global average ends a round: the outer step (outer.ts) when one is set.
+        outer?.finish(scratch);
         model.write(scratch);
         return;
       }
+      outer?.begin(model);
       // Without the hook (a caller driving step() alone) the update is the same, with no overlap.
       const exchange = pending?.k === k ? pending.exchange : start(k, model, comm);
       const direction = ball.direction(g);
@@ -93,7 +100,10 @@ export function createOverlapped(name: AlgorithmName, setup: AlgorithmSetup, com
       model.write(mixed);
       model.apply(direction);
     },
-    state: () => ball.state(),
-    restore: (state) => ball.restore(state),
+    state: () => mergeStates(ball.state(), outer?.state()),
+    restore: (state) => {
+      ball.restore(state);
+      outer?.restore(state);
+    },
   };
 }

@@ -14,6 +14,10 @@
  * x_i(k+1) = sum_j w_ij(k) x_j(k) - gamma g_i(x_i(k)), their exchange
  * overlapping the gradient (overlap.ts); the global-average iterations
  * stay as above and blocking.
+ *
+ * With an outer optimizer (outer.ts, DiLoCo) the global average that ends
+ * each round of H steps is followed by the outer step on x(round start) -
+ * average.
  */
 import { createAdaptThenCombine, createGossipSgd } from './dsgd.js';
 import type { Algorithm, AlgorithmSetup } from './types.js';
@@ -26,4 +30,14 @@ export function createPga(setup: AlgorithmSetup): Algorithm {
 export function createLocalSgd(setup: AlgorithmSetup): Algorithm {
   const H = setup.options.globalAvgPeriod;
   return createAdaptThenCombine('local-sgd', setup, (k) => ((k + 1) % H === 0 ? 'global' : 'none'));
+}
+
+/**
+ * The gossip form of DiLoCo: local steps, and every H steps one neighbour
+ * exchange with W(k) instead of a global average, followed by the outer
+ * step (outer.ts) on x0_i - (W x)_i. No rank ever sees the global average.
+ */
+export function createDilocoGossip(setup: AlgorithmSetup): Algorithm {
+  const H = setup.options.globalAvgPeriod;
+  return createAdaptThenCombine('diloco-gossip', setup, (k) => ((k + 1) % H === 0 ? 'gossip' : 'none'));
 }

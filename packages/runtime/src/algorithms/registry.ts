@@ -10,7 +10,8 @@ import { DEFAULT_GLOBAL_AVG_PERIOD, DEFAULT_MOMENTUM, DEFAULT_ROUNDS } from './c
 import { createDsgd } from './dsgd.js';
 import { createExactDiffusion } from './exact-diffusion.js';
 import { createGradientTracking } from './gradient-tracking.js';
-import { createLocalSgd, createPga } from './pga.js';
+import { resolveCompress, resolveOuter } from './extra-options.js';
+import { createDilocoGossip, createLocalSgd, createPga } from './pga.js';
 import { createPsgd } from './psgd.js';
 import { createPushSum } from './push-sum.js';
 import type { Algorithm, AlgorithmName, AlgorithmOptions, AlgorithmSetup, ResolvedAlgorithmOptions } from './types.js';
@@ -40,29 +41,36 @@ export const ALGORITHMS: Readonly<Record<AlgorithmName, AlgorithmSpec>> = {
     name: 'psgd',
     description: 'parallel SGD: gradients averaged by ring allreduce every step (the baseline)',
     needs: 'none',
-    options: [],
+    options: ['compress'],
     create: createPsgd,
   },
   dsgd: {
     name: 'dsgd',
     description: 'decentralized SGD, adapt-then-combine: local step, then partial averaging with W(k)',
     needs: 'doubly',
-    options: ['rounds', 'momentum', 'overlap'],
+    options: ['rounds', 'momentum', 'overlap', 'compress', 'consensusStep'],
     create: createDsgd,
   },
   pga: {
     name: 'pga',
     description: 'Gossip-PGA: dsgd plus an exact global average every globalAvgPeriod steps',
     needs: 'doubly',
-    options: ['rounds', 'momentum', 'globalAvgPeriod', 'overlap'],
+    options: ['rounds', 'momentum', 'globalAvgPeriod', 'overlap', 'compress', 'consensusStep', 'outerOptimizer', 'outerLr', 'outerMomentum'],
     create: createPga,
   },
   'local-sgd': {
     name: 'local-sgd',
     description: 'local SGD: no gossip, an exact global average every globalAvgPeriod steps',
     needs: 'none',
-    options: ['momentum', 'globalAvgPeriod'],
+    options: ['momentum', 'globalAvgPeriod', 'compress', 'outerOptimizer', 'outerLr', 'outerMomentum'],
     create: createLocalSgd,
+  },
+  'diloco-gossip': {
+    name: 'diloco-gossip',
+    description: 'DiLoCo over gossip: local steps, every globalAvgPeriod steps a neighbour average and the outer step on x(round start) - W x',
+    needs: 'doubly',
+    options: ['rounds', 'momentum', 'globalAvgPeriod', 'compress', 'consensusStep', 'outerOptimizer', 'outerLr', 'outerMomentum'],
+    create: createDilocoGossip,
   },
   'gradient-tracking': {
     name: 'gradient-tracking',
@@ -156,6 +164,7 @@ const NO_OVERLAP: Readonly<Partial<Record<AlgorithmName, string>>> = {
   'gradient-tracking': 'it gossips x - gamma y, and the tracker y needs the gradient of the same iteration',
   'exact-diffusion': 'it combines the corrected half-step, which needs the gradient of the same iteration',
   'push-sum': 'it pushes the half-step x - gamma g, which needs the gradient of the same iteration',
+  'diloco-gossip': 'it gossips once a round, after the local steps, so there is nothing to overlap',
 };
 
 /** Refuse overlap: true for an algorithm without it, naming the algorithm, why, and the fix. */
@@ -187,11 +196,15 @@ export function resolveAlgorithmOptions(spec: AlgorithmSpec, options: AlgorithmO
   if (!Number.isFinite(momentum) || momentum < 0 || momentum >= 1) {
     throw new AlgorithmError('E_ALGORITHM_OPTION', `momentum must be in [0, 1); got ${String(options.momentum)}`);
   }
+  const compress = resolveCompress(spec.name, options, spec.needs !== 'none');
+  const outer = resolveOuter(options);
   return {
     rounds: intAtLeast('rounds', options.rounds, 1, DEFAULT_ROUNDS),
     globalAvgPeriod: intAtLeast('globalAvgPeriod', options.globalAvgPeriod, 1, DEFAULT_GLOBAL_AVG_PERIOD),
     momentum,
     ...(overlap ? { overlap: true as const } : {}),
+    ...(compress !== undefined ? { compress } : {}),
+    ...(outer !== undefined ? { outer } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
  * unchanged over ZeroMQ, in memory, or on one process.
  */
 import type { ExchangeResult } from '../comm/exchange.js';
+import type { Codec } from '../transport/codec.js';
 
 /** Names chosen by the user (`--algorithm`, DTRAIN_ALGORITHM). */
 export type AlgorithmName =
@@ -15,7 +16,8 @@ export type AlgorithmName =
   | 'local-sgd'
   | 'gradient-tracking'
   | 'exact-diffusion'
-  | 'push-sum';
+  | 'push-sum'
+  | 'diloco-gossip';
 
 /** Options shared by the algorithms; each reads only those it documents. */
 export interface AlgorithmOptions {
@@ -31,10 +33,51 @@ export interface AlgorithmOptions {
    * default false. Refused (E_ALGORITHM_OPTION) by the other algorithms.
    */
   overlap?: boolean;
+  /**
+   * psgd, dsgd, pga, local-sgd, diloco-gossip: compress what is sent,
+   * 'fp32' (none), 'fp16', 'bf16', 'int8' or 'topk:F' (keep the fraction F
+   * of largest values, 0 < F <= 0.5). Gossip becomes CHOCO-Gossip
+   * (comm/choco.ts), the allreduce compressed with error feedback
+   * (comm/ef-allreduce.ts). Default fp32.
+   */
+  compress?: string;
+  /** With compress, on gossip: CHOCO's consensus step size gamma in (0, 1]; default 1 (topk:F: min(1, 4F)). */
+  consensusStep?: number;
+  /**
+   * local-sgd, pga, diloco-gossip: an outer optimizer on the pseudo-gradient
+   * x(round start) - average at the end of each round of H steps (DiLoCo,
+   * outer.ts): 'sgd' or 'nesterov'. Default: none (the average is taken as is).
+   */
+  outerOptimizer?: string;
+  /** Outer learning rate; default 0.7 for nesterov (DiLoCo), 1 for sgd. */
+  outerLr?: number;
+  /** Outer momentum in [0, 1); default 0.9 for nesterov (DiLoCo), 0 for sgd. */
+  outerMomentum?: number;
 }
 
-/** AlgorithmOptions with defaults filled in; `overlap` is present (true) only when on. */
-export type ResolvedAlgorithmOptions = Required<Omit<AlgorithmOptions, 'overlap'>> & { overlap?: true };
+/** The outer optimizer of a round (outer.ts), resolved. */
+export interface OuterOptions {
+  readonly optimizer: 'sgd' | 'nesterov';
+  readonly lr: number;
+  readonly momentum: number;
+}
+
+/** The compression of what is sent, resolved: the wire codec and, for gossip, CHOCO's gamma. */
+export interface CompressOptions {
+  readonly codec: Codec;
+  readonly name: string;
+  readonly gamma: number;
+}
+
+/**
+ * AlgorithmOptions with defaults filled in; `overlap` is present (true) only
+ * when on, `compress` only when not fp32, `outer` only with an outer optimizer.
+ */
+export type ResolvedAlgorithmOptions = Required<Pick<AlgorithmOptions, 'rounds' | 'globalAvgPeriod' | 'momentum'>> & {
+  overlap?: true;
+  compress?: CompressOptions;
+  outer?: OuterOptions;
+};
 
 /** The model as the algorithms see it: one flat float32 vector and the user's optimizer. */
 export interface LocalModel {

@@ -18,6 +18,11 @@ export function stateVector(state: AlgorithmState, key: string, length: number, 
   return v;
 }
 
+/** Two parts' states as one (their keys are distinct). */
+export function mergeStates(a: AlgorithmState, b: AlgorithmState | undefined): AlgorithmState {
+  return b === undefined ? a : { vectors: { ...a.vectors, ...b.vectors }, scalars: { ...a.scalars, ...b.scalars } };
+}
+
 export function stateScalar(state: AlgorithmState, key: string, algorithm: string): number {
   const v = state.scalars[key];
   if (typeof v !== 'number' || !Number.isFinite(v)) {

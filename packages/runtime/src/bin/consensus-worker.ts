@@ -7,14 +7,19 @@
  * Parameters (argv[2], JSON): topology, rounds, length, seed, transport
  * ('tcp' | 'ipc'), timeoutMs, op ('gossip', default, or 'allreduce': each
  * round an allreduce of the mean instead, hierarchical when the topology
- * is), and for fault injection killRank/killRound (that rank kills itself
- * with SIGKILL when it reaches that round). DTRAIN_LOCAL_WORLD_SIZE groups
- * the ranks into hosts for hier:<inter> topologies. The result also carries
- * the data bytes this rank sent to each peer over the rounds.
+ * is), compress ('fp32' or a codec name: then CHOCO-Gossip with consensus
+ * step gamma, 0 = the codec's default), and for fault injection
+ * killRank/killRound (that rank kills itself with SIGKILL when it reaches
+ * that round). DTRAIN_LOCAL_WORLD_SIZE groups the ranks into hosts for
+ * hier:<inter> topologies. The result also carries the data bytes this
+ * rank sent in the rounds, in all and to each peer.
  */
 import { createSchedule } from '@dtrain/topology';
+import { CommError } from '../errors.js';
+import { ChocoState } from '../comm/choco.js';
 import { Communicator } from '../comm/communicator.js';
 import { readWorkerEnv } from '../env.js';
+import { compressProblem, defaultConsensusStep, parseCompress } from '../transport/compress-spec.js';
 import { consensusAverage, consensusStart, maxDeviation } from './consensus-data.js';
 import { openTransport } from './connect.js';
 import { emit, fail, intParam, readParams, settleOnTerm, stringParam } from './worker-io.js';
@@ -31,6 +36,13 @@ async function main(): Promise<void> {
   const protocol = stringParam(params, 'transport', ['tcp', 'ipc'] as const, 'tcp');
   const op = stringParam(params, 'op', ['gossip', 'allreduce'] as const, 'gossip');
   const localSize = readWorkerEnv().localWorldSize;
+  const compress = stringParam(params, 'compress', undefined, 'fp32');
+  const problem = compressProblem(compress);
+  if (problem !== undefined) throw new CommError('E_COMM_ARGUMENT', `parameter compress: ${problem}`);
+  const codec = parseCompress(compress);
+  const gammaRaw = params.gamma;
+  const gamma = typeof gammaRaw === 'number' && gammaRaw > 0 && gammaRaw <= 1 ? gammaRaw : defaultConsensusStep(codec);
+  const choco = codec.dtype === 'f32' ? undefined : { codec, gamma, state: new ChocoState() };
 
   settleOnTerm(timeoutMs);
   const transport = await openTransport(protocol, timeoutMs);
@@ -45,16 +57,19 @@ async function main(): Promise<void> {
     let weight = 1;
     const deviation: number[] = [];
     await comm.barrier();
+    const bytes0 = transport.stats().bytesSent;
     const before = transport.stats().bytesSentTo ?? [];
     for (let k = 0; k < rounds; k++) {
       if (rank === killRank && k === killRound) process.kill(process.pid, 'SIGKILL');
       if (op === 'allreduce') await comm.allreduce(x, { op: 'mean', iteration: k });
+      else if (choco !== undefined) weight = (await comm.compressedExchange(x, schedule, k, choco)).weight ?? weight;
       else weight = (await comm.exchange(x, schedule, k, pushSum ? { weight } : {})).weight ?? weight;
       deviation.push(maxDeviation(x, weight, avg));
     }
+    const bytesSent = transport.stats().bytesSent - bytes0;
     const bytesSentTo = (transport.stats().bytesSentTo ?? []).map((b, p) => b - (before[p] ?? 0));
     await comm.barrier();
-    emit({ type: 'result', rank, maxDeviation: deviation, pushSum, bytesSentTo });
+    emit({ type: 'result', rank, maxDeviation: deviation, pushSum, bytesSent: [bytesSent], bytesSentTo });
   } catch (err) {
     fail(rank, err);
   }

@@ -13,6 +13,8 @@ import type { Schedule } from '@dtrain/topology';
 import { CommError } from '../errors.js';
 import type { Transport } from '../transport/types.js';
 import { ringAllreduce, type ReduceOp } from './allreduce.js';
+import { chocoExchange, planChoco, type ChocoOptions } from './choco.js';
+import { compressedAllreduceMean, type FeedbackOptions } from './ef-allreduce.js';
 import { OpClock, type OpSlot } from './clock.js';
 import { allgather, barrier, broadcast, checkRoot } from './collectives.js';
 import { DEFAULT_CHUNK_FLOATS, DEFAULT_COMM_TIMEOUT_MS, DEFAULT_LANES } from './constants.js';
@@ -44,6 +46,8 @@ export interface CollectiveOptions {
 export interface AllreduceOptions extends CollectiveOptions {
   /** 'sum' (default) or 'mean'. */
   op?: ReduceOp;
+  /** Compressed chunks with error feedback (ef-allreduce.ts); 'mean' only. */
+  compress?: FeedbackOptions;
 }
 
 function positiveInt(name: string, value: number): number {
@@ -120,6 +124,25 @@ export class Communicator {
     });
   }
 
+  /**
+   * A compressed neighbour exchange of training iteration `iteration`
+   * (CHOCO-Gossip, choco.ts): x moves gamma of the way towards the mix of
+   * the public copies; every rank keeps its own ChocoState across calls.
+   */
+  async compressedExchange(
+    x: Float32Array,
+    schedule: Schedule,
+    iteration: number,
+    options: ChocoOptions & { rounds?: number },
+  ): Promise<ExchangeResult> {
+    checkVector('compressed exchange', x);
+    const slot = this.clock.open('compressed exchange', iteration);
+    return this.run(slot, () => {
+      const steps = planExchange(this.ctx, schedule, iteration, { rounds: options.rounds });
+      return chocoExchange(this.ctx, slot, x, planChoco(this.rank, schedule, iteration, steps), options);
+    });
+  }
+
   /** x <- sum (or mean) of every rank's x, in place; identical bits on every rank. */
   async allreduce(x: Float32Array, options: AllreduceOptions = {}): Promise<void> {
     checkVector('allreduce', x);
@@ -127,7 +150,15 @@ export class Communicator {
     if (op !== 'sum' && op !== 'mean') {
       throw new CommError('E_COMM_ARGUMENT', `allreduce op must be 'sum' or 'mean'; got ${String(op)}`);
     }
+    const compress = options.compress;
+    if (compress !== undefined && op !== 'mean') {
+      throw new CommError('E_COMM_ARGUMENT', `a compressed allreduce computes the mean; got op '${op}' (pass op: 'mean')`);
+    }
+    if (compress?.residual !== undefined && compress.residual.length !== x.length) {
+      throw new CommError('E_COMM_ARGUMENT', `the error-feedback residual has ${compress.residual.length} floats but x has ${x.length}; keep one residual per vector`);
+    }
     const slot = this.clock.open('allreduce', options.iteration);
+    if (compress !== undefined) return this.run(slot, () => compressedAllreduceMean(this.ctx, slot, x, compress));
     const L = this.localSize;
     if (L !== undefined && L > 1 && L < this.size) return this.run(slot, () => hierAllreduce(this.ctx, slot, x, op === 'mean', L));
     return this.run(slot, () => ringAllreduce(this.ctx, slot, x, op));

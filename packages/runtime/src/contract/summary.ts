@@ -39,6 +39,10 @@ export interface SummaryBase {
   seed: number;
   /** 'mac' or 'curve' (multi-process runs). */
   secure?: string;
+  /** What was sent compressed as (--compress), when not fp32. */
+  compress?: string;
+  /** The outer optimizer of each round (DiLoCo), e.g. 'nesterov lr=0.7 momentum=0.9'. */
+  outerOptimizer?: string;
 }
 
 export interface RunSummary extends SummaryBase {
@@ -71,7 +75,7 @@ export interface RunSummary extends SummaryBase {
 const SUMMARY_FIELDS = new Set([
   'algorithm', 'topology', 'schedule', 'dynamic', 'rounds', 'globalAvgPeriod', 'overlap', 'backend', 'seed', 'nodes', 'steps',
   'wallClockSeconds', 'meanStepSeconds', 'meanCommSeconds', 'meanComputeSeconds', 'finalLoss', 'finalAccuracy',
-  'finalLocalAccuracy', 'consensusDistance', 'ranks', 'secure', 'dropped',
+  'finalLocalAccuracy', 'consensusDistance', 'ranks', 'secure', 'dropped', 'compress', 'outerOptimizer',
 ]);
 
 /** A drop-count table: every known reason a count (missing ones 0); ContractError when a value is not a count. */
@@ -129,6 +133,10 @@ export function decodeRunSummary(value: unknown, where: string): RunSummary {
   const period = f.optNum('globalAvgPeriod');
   if (period !== undefined) checked.globalAvgPeriod = period;
   if (value.secure !== undefined) checked.secure = f.str('secure');
+  for (const key of ['compress', 'outerOptimizer'] as const) {
+    const v = f.optStr(key);
+    if (v !== undefined) checked[key] = v;
+  }
   if (value.dropped !== undefined) checked.dropped = decodeDrops(value.dropped, `${where}: dropped`);
   // The checked fields and the writer's extras, in the order the file has them (tables show it).
   return Object.fromEntries(Object.keys(value).map((k) => [k, SUMMARY_FIELDS.has(k) ? checked[k] : value[k]])) as RunSummary;

@@ -9,9 +9,15 @@
  * spends on it: starting it, the one event-loop turn that hands its chunks
  * to the transport (handOver), and waiting for what is left after the
  * gradient. The time it travels behind the gradient is not counted.
+ *
+ * With compression (--compress) the exchange is CHOCO-Gossip with this
+ * rank's public copies (comm/choco.ts) and the allreduce mean is
+ * compressed with error feedback, one residual per vector length
+ * (comm/ef-allreduce.ts).
  */
 import type { Schedule } from '@dtrain/topology';
-import type { GossipComm, PendingExchange } from '../algorithms/types.js';
+import type { CompressOptions, GossipComm, PendingExchange } from '../algorithms/types.js';
+import { ChocoState } from '../comm/choco.js';
 import type { Communicator } from '../comm/communicator.js';
 import type { ExchangeResult } from '../comm/exchange.js';
 
@@ -21,11 +27,21 @@ export class TimedGossip implements GossipComm {
   /** Exchanges started and not yet handed over (see handOver). */
   private started = 0;
 
+  private readonly choco = new ChocoState();
+  private readonly residuals = new Map<number, Float32Array>();
+
   constructor(
     readonly comm: Communicator,
     readonly schedule: Schedule,
     readonly rounds: number,
+    readonly compress?: CompressOptions,
   ) {}
+
+  private mix(x: Float32Array, iteration: number, weight?: number): Promise<ExchangeResult> {
+    const c = this.compress;
+    if (c === undefined || weight !== undefined) return this.comm.exchange(x, this.schedule, iteration, { rounds: this.rounds, weight });
+    return this.comm.compressedExchange(x, this.schedule, iteration, { rounds: this.rounds, codec: c.codec, gamma: c.gamma, state: this.choco });
+  }
 
   get rank(): number {
     return this.comm.rank;
@@ -38,7 +54,7 @@ export class TimedGossip implements GossipComm {
   async exchange(x: Float32Array, iteration: number, weight?: number): Promise<ExchangeResult> {
     // One rank: W = [1], so every round leaves x (and the push-sum weight) as it is.
     if (this.comm.size === 1) return { weight, floatsSent: 0 };
-    return this.timed(() => this.comm.exchange(x, this.schedule, iteration, { rounds: this.rounds, weight }));
+    return this.timed(() => this.mix(x, iteration, weight));
   }
 
   startExchange(x: Float32Array, iteration: number): PendingExchange {
@@ -47,7 +63,7 @@ export class TimedGossip implements GossipComm {
       return { wait: () => done };
     }
     const t0 = performance.now();
-    const running = this.comm.exchange(x, this.schedule, iteration, { rounds: this.rounds });
+    const running = this.mix(x, iteration);
     // A failure surfaces in wait(); until then it must not count as unhandled.
     running.catch(() => undefined);
     this.seconds += (performance.now() - t0) / 1000;
@@ -69,7 +85,15 @@ export class TimedGossip implements GossipComm {
 
   async allreduceMean(x: Float32Array, iteration: number): Promise<void> {
     if (this.comm.size === 1) return; // the mean of one vector
-    return this.timed(() => this.comm.allreduce(x, { op: 'mean', iteration }));
+    const c = this.compress;
+    if (c === undefined) return this.timed(() => this.comm.allreduce(x, { op: 'mean', iteration }));
+    let residual = this.residuals.get(x.length);
+    if (residual === undefined) {
+      residual = new Float32Array(x.length);
+      this.residuals.set(x.length, residual);
+    }
+    const compress = { codec: c.codec, residual };
+    return this.timed(() => this.comm.allreduce(x, { op: 'mean', iteration, compress }));
   }
 
   /** Any other communicator operation, timed. */

@@ -17,7 +17,7 @@ import { createSchedule, type Schedule } from '@dtrain/topology';
 import { algorithmSpec, validateAlgorithm } from '../algorithms/registry.js';
 import type { AlgorithmOptions } from '../algorithms/types.js';
 import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
-import { readRunOptions, readWorkerEnv, type WorkerEnv } from '../env.js';
+import { readRunOptions, readWorkerEnv, type RunOptions, type WorkerEnv } from '../env.js';
 import { selectBackend } from '../tf/backend.js';
 import { registerFileRouter } from '../tf/file-io.js';
 import type { BackendChoice } from '../tf/probe.js';
@@ -84,7 +84,7 @@ function algorithmOptions(name: string, script: AlgorithmOptions, fromEnv: Algor
     return { ...script, ...fromEnv }; // unknown name: the session refuses it with the list of names
   }
   const kept: AlgorithmOptions = {};
-  for (const key of ['rounds', 'globalAvgPeriod', 'momentum', 'overlap'] as const) {
+  for (const key of ['rounds', 'globalAvgPeriod', 'momentum', 'overlap', ...ENV_ALGORITHM_KEYS] as const) {
     if (script[key] === undefined) continue;
     if (reads.includes(key)) (kept as Record<string, unknown>)[key] = script[key];
     else logger.info({ kind: 'option-ignored', option: key, algorithm: name }, `${name} does not use ${key}; ignored`);
@@ -103,6 +103,15 @@ function checkHostLayout(schedule: Schedule, we: WorkerEnv | undefined): void {
   );
 }
 
+/** Algorithm options that also travel as DTRAIN_* variables (compression, the outer optimizer). */
+const ENV_ALGORITHM_KEYS = ['compress', 'consensusStep', 'outerOptimizer', 'outerLr', 'outerMomentum'] as const;
+
+function pickDefined(run: RunOptions, keys: readonly (keyof RunOptions & keyof AlgorithmOptions)[]): AlgorithmOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (run[key] !== undefined) out[key] = run[key];
+  return out as AlgorithmOptions;
+}
+
 export async function init(options: InitOptions = {}): Promise<Session> {
   const env = options.env ?? process.env;
   const we = workerEnv(env);
@@ -118,10 +127,15 @@ export async function init(options: InitOptions = {}): Promise<Session> {
   const secure = resolveSecureMode(run.secure, options.secure);
   const algOptions = algorithmOptions(
     algorithm,
-    { rounds: options.rounds, globalAvgPeriod: options.globalAvgPeriod, momentum: options.momentum, overlap: options.overlap },
+    {
+      rounds: options.rounds, globalAvgPeriod: options.globalAvgPeriod, momentum: options.momentum, overlap: options.overlap,
+      compress: options.compress, consensusStep: options.consensusStep,
+      outerOptimizer: options.outerOptimizer, outerLr: options.outerLr, outerMomentum: options.outerMomentum,
+    },
     {
       ...(run.globalAvgPeriod !== undefined ? { globalAvgPeriod: run.globalAvgPeriod } : {}),
       ...(run.overlap !== undefined ? { overlap: run.overlap } : {}),
+      ...pickDefined(run, ENV_ALGORITHM_KEYS),
     },
     logger,
   );

@@ -110,7 +110,7 @@ export class Session implements FitHost {
       () => this.logger.debug({ kind: 'frame-limit', floats: limit }, `frames above ${limit} floats are refused`),
       (error: unknown) => this.logger.warn({ kind: 'frame-limit', floats: limit, error: String(error) }, 'could not lower the frame limit'),
     );
-    const gossip = new TimedGossip(this.comm, this.schedule, this.algorithmOptions.rounds);
+    const gossip = new TimedGossip(this.comm, this.schedule, this.algorithmOptions.rounds, this.algorithmOptions.compress);
     const opt = new DistributedOptimizer(model, optimizer, algorithm, gossip, () => this.transport.stats().bytesSent, options);
     this.wrapped = opt;
     return opt;
@@ -190,6 +190,9 @@ export class Session implements FitHost {
       ...(this.secure !== undefined ? { secure: this.secure } : {}),
     };
     if (this.spec.options.includes('globalAvgPeriod')) base.globalAvgPeriod = this.algorithmOptions.globalAvgPeriod;
+    const { compress, outer } = this.algorithmOptions;
+    if (compress !== undefined) base.compress = compress.name;
+    if (outer !== undefined) base.outerOptimizer = `${outer.optimizer} lr=${outer.lr} momentum=${outer.momentum}`;
     return base;
   }
 

@@ -1,6 +1,7 @@
 /**
  * The wire format: a multipart message [header, tag, body]. The header is a
- * small msgpack map (FrameHeader), the body the raw float32 bytes, the tag a
+ * small msgpack map (FrameHeader), the body the values in the header's dtype
+ * (raw float32, or compressed: codec.ts), the tag a
  * Poly1305 MAC of both (mac.ts) under the sender process's key. Decoding
  * checks the shape, the sizes and the MAC before anything reads the body,
  * and yields a Frame or the reason it must be dropped; it never throws on
@@ -11,6 +12,7 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { FrameError } from '../errors.js';
 import { FRAME_VERSION, MAC_BYTES, MAX_HEADER_BYTES } from './constants.js';
+import { checkPacked, isWireDtype, packedBytes, type Packed } from './codec.js';
 import { frameTag, isInstance, tagsEqual, type Keyring, type Space } from './mac.js';
 import type { DropReason, FrameHeader, FrameKind } from './types.js';
 
@@ -47,7 +49,7 @@ export interface DecodeContext {
 export interface DataFrame {
   readonly kind: 'data';
   readonly header: FrameHeader;
-  /** Raw float32 bytes, authenticated; may be misaligned (see toFloats). */
+  /** The body in header.dtype, authenticated and well formed (codec.ts); may be misaligned (see toFloats). */
   readonly body: Uint8Array;
 }
 export interface ControlFrame {
@@ -77,7 +79,7 @@ export function spaceOf(kind: FrameKind, channel: Channel): Space {
 }
 
 /** The parts of a frame; a data body is sent without a copy (keep it untouched until acknowledged). */
-export function encodeFrame(codec: FrameCodec, channel: Channel, fields: HeaderFields, body?: Float32Array): [Buffer, Buffer, Buffer] {
+export function encodeFrame(codec: FrameCodec, channel: Channel, fields: HeaderFields, body?: Float32Array | Packed): [Buffer, Buffer, Buffer] {
   if (body !== undefined && fields.kind !== 'data') {
     throw new FrameError('E_FRAME_INVALID', `only 'data' frames carry a body; got kind '${fields.kind}' with one`);
   }
@@ -93,7 +95,7 @@ export function encodeFrame(codec: FrameCodec, channel: Channel, fields: HeaderF
     inst: codec.inst,
     iter: fields.iter,
     tag: fields.tag,
-    dtype: 'f32',
+    dtype: body === undefined || body instanceof Float32Array ? 'f32' : body.dtype,
     length: body?.length ?? 0,
     seq: fields.seq,
     ref: fields.ref ?? 0,
@@ -105,7 +107,8 @@ export function encodeFrame(codec: FrameCodec, channel: Channel, fields: HeaderF
       `encoded header is ${bytes.length} bytes, above ${MAX_HEADER_BYTES}; use a shorter job id (got ${codec.job.length} chars)`,
     );
   }
-  const payload = body === undefined ? EMPTY : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const raw = body === undefined ? undefined : body instanceof Float32Array ? body : body.bytes;
+  const payload = raw === undefined ? EMPTY : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   return [bytes, frameTag(codec.key, spaceOf(fields.kind, channel), fields.to, fields.seq, bytes, payload), payload];
 }
 
@@ -124,8 +127,11 @@ export function decodeFrame(ctx: DecodeContext, channel: Channel, parts: readonl
   const header = asHeader(raw);
   if (header === undefined || !ON_CHANNEL[channel].has(header.kind)) return drop('malformed');
   if (header.job !== ctx.job) return drop('wrong-job');
-  if (header.length > ctx.maxElements || body.byteLength > ctx.maxElements * 4) return drop('oversized');
-  if (body.byteLength !== header.length * 4) return drop('malformed');
+  // A topk body may exceed 4 bytes a value by one pair (8 bytes): ceil(length / 2) pairs.
+  if (header.length > ctx.maxElements || body.byteLength > ctx.maxElements * 4 + 8) return drop('oversized');
+  if (header.kind !== 'data' && header.dtype !== 'f32') return drop('malformed');
+  const sized = header.dtype === 'topk' ? body.byteLength % 8 === 0 : body.byteLength === packedBytes(header.dtype, header.length);
+  if (!sized) return drop('malformed');
   if (header.kind !== 'data' && header.length !== 0) return drop('malformed');
   const key = ctx.keys.key(header.from, header.inst);
   const expected = frameTag(key, spaceOf(header.kind, channel), header.to, header.seq, headerBytes, body);
@@ -134,6 +140,8 @@ export function decodeFrame(ctx: DecodeContext, channel: Channel, parts: readonl
   // Authentic, but from another process of that rank (an earlier run of this job): a replay.
   const inst = ctx.keys.expected(header.from);
   if (inst !== undefined && inst !== header.inst) return drop('replay');
+  // Authentic: only now is a compressed body read (sizes, i8 scales, topk indices).
+  if (header.dtype !== 'f32' && !checkPacked(header.dtype, header.length, body)) return drop('malformed');
   if (header.kind === 'data') return { ok: true, frame: { kind: 'data', header, body } };
   return { ok: true, frame: { kind: header.kind, header } };
 }
@@ -150,7 +158,7 @@ function isCount(value: unknown): value is number {
 function asHeader(raw: unknown): FrameHeader | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const r = raw as Record<string, unknown>;
-  if (r.v !== FRAME_VERSION || typeof r.job !== 'string' || r.dtype !== 'f32' || !isInstance(r.inst)) return undefined;
+  if (r.v !== FRAME_VERSION || typeof r.job !== 'string' || !isWireDtype(r.dtype) || !isInstance(r.inst)) return undefined;
   if (typeof r.kind !== 'string' || !KINDS.has(r.kind)) return undefined;
   const counts = [r.from, r.to, r.iter, r.tag, r.length, r.seq, r.ref];
   if (!counts.every(isCount) || (r.to as number) >= 2 ** 24) return undefined;
@@ -163,7 +171,7 @@ function asHeader(raw: unknown): FrameHeader | undefined {
     inst: r.inst,
     iter: r.iter as number,
     tag: r.tag as number,
-    dtype: 'f32',
+    dtype: r.dtype,
     length: r.length as number,
     seq: r.seq as number,
     ref: r.ref as number,

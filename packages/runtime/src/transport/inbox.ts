@@ -4,6 +4,7 @@
  * stale iterations dropped, lost peers failing their waiters at once.
  */
 import { PeerError, TransportError } from '../errors.js';
+import { decodeInto, type WireDtype } from './codec.js';
 import { DROP_LOG_BASE } from './constants.js';
 import { DROP_REASONS, type DropReason, type RecvOptions, type TransportStats } from './types.js';
 
@@ -24,10 +25,17 @@ interface Waiter {
   into: Float32Array | undefined;
 }
 
+/** A received body: `length` values as `dtype` (checked by the transport). */
+export interface Body {
+  bytes: Uint8Array;
+  dtype: WireDtype;
+  length: number;
+}
+
 interface Slot {
   peer: number;
   iter: number;
-  frames: Uint8Array[];
+  frames: Body[];
   waiters: Waiter[];
 }
 
@@ -69,9 +77,11 @@ export class Inbox {
 
   /**
    * Hands a received 'data' body to its waiter or queues it. `bytes` must
-   * stay untouched by the caller afterwards. Returns why it was dropped, if it was.
+   * stay untouched by the caller afterwards; a compressed body (`dtype`,
+   * `length` values) is decoded for the receiver. Returns why it was dropped, if it was.
    */
-  deliver(peer: number, iter: number, tag: number, bytes: Uint8Array): DropReason | undefined {
+  deliver(peer: number, iter: number, tag: number, bytes: Uint8Array, dtype: WireDtype = 'f32', length = bytes.byteLength >>> 2): DropReason | undefined {
+    const body: Body = { bytes, dtype, length };
     if (this.closed) return undefined;
     if (this.isStale(iter)) return this.drop('stale-iteration');
     this.stats.framesReceived += 1;
@@ -81,7 +91,7 @@ export class Inbox {
     const waiter = slot?.waiters.shift();
     if (waiter !== undefined) {
       clearTimeout(waiter.timer);
-      waiter.resolve(toFloats(bytes, waiter.into));
+      waiter.resolve(toFloats(body, waiter.into));
       if (slot!.waiters.length === 0 && slot!.frames.length === 0) this.slots.delete(key);
       return undefined;
     }
@@ -89,7 +99,7 @@ export class Inbox {
       slot = { peer, iter, frames: [], waiters: [] };
       this.slots.set(key, slot);
     }
-    slot.frames.push(bytes);
+    slot.frames.push(body);
     return undefined;
   }
 
@@ -203,9 +213,13 @@ function crossesPower(before: number, after: number): boolean {
   return false;
 }
 
-/** A float32 view of received bytes, copied only when misaligned (into `into` when it fits). */
-export function toFloats(bytes: Uint8Array, into?: Float32Array): Float32Array {
-  const length = bytes.byteLength >>> 2;
+/**
+ * The values of a received body: for float32 a view of its bytes, copied
+ * only when misaligned; compressed ones decoded. Into `into` when it fits.
+ */
+export function toFloats(body: Body, into?: Float32Array): Float32Array {
+  const { bytes, length } = body;
+  if (body.dtype !== 'f32') return decodeInto(body, into !== undefined && into.length === length ? into : new Float32Array(length));
   if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, length);
   const out = into !== undefined && into.length === length ? into : new Float32Array(length);
   new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes.subarray(0, length * 4));

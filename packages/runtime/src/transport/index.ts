@@ -15,3 +15,5 @@ export { encodeFrame, decodeFrame, frameKey, senderKey, newInstance, Keyring, sp
 export { SECURE_MODES, DEFAULT_SECURE, type SecureMode } from './secure.js';
 export { DEFAULT_TIMEOUT_MS, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_INFLIGHT_BYTES } from './constants.js';
 export { chooseLocalAddress, parseHostPort } from './address.js';
+export { encode, decodeInto, checkPacked, packedBytes, topkCount, WIRE_DTYPES, I8_BLOCK, type Codec, type Packed, type WireDtype } from './codec.js';
+export { COMPRESS_CHOICES, compressProblem, parseCompress, defaultConsensusStep } from './compress-spec.js';

@@ -10,6 +10,7 @@
 import { Dealer } from 'zeromq';
 import type { PeerError } from '../errors.js';
 import { CLOSE_LINGER_MS, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_REPLY_PART_BYTES } from './constants.js';
+import { bodyBytes, type Packed } from './codec.js';
 import type { CurveKeys } from './curve.js';
 import { decodeFrame, encodeFrame, type DecodeContext, type FrameCodec } from './frame.js';
 import { closedError } from './inbox.js';
@@ -83,14 +84,15 @@ export class Link {
   }
 
   /** Sends a data frame; resolves when `body` may be written again (ack, or after a copy). */
-  async sendData(iter: number, tag: number, body: Float32Array): Promise<void> {
+  async sendData(iter: number, tag: number, body: Float32Array | Packed): Promise<void> {
     const deadline = Date.now() + this.o.timeoutMs;
+    const byteLength = bodyBytes(body);
     this.throwIfGone(iter);
-    await this.reserve(body.byteLength, iter, deadline);
+    await this.reserve(byteLength, iter, deadline);
     const seq = ++this.dataSeq;
-    const payload = this.o.copy ? new Float32Array(body) : body;
+    const payload = !this.o.copy ? body : body instanceof Float32Array ? new Float32Array(body) : { ...body, bytes: new Uint8Array(body.bytes) };
     const parts = this.encode('data', seq, iter, tag, payload);
-    const acked = this.pending.expect(`d${seq}`, parts, iter, body.byteLength, deadline, () => this.timeoutError(iter, 'acknowledge'));
+    const acked = this.pending.expect(`d${seq}`, parts, iter, byteLength, deadline, () => this.timeoutError(iter, 'acknowledge'));
     if (this.o.copy) acked.catch(() => undefined);
     await this.enqueueParts(parts, `d${seq}`);
     if (!this.o.copy) await acked;
@@ -139,7 +141,7 @@ export class Link {
     this.dealer.close();
   }
 
-  private encode(kind: FrameKind, seq: number, iter: number, tag: number, body?: Float32Array): Buffer[] {
+  private encode(kind: FrameKind, seq: number, iter: number, tag: number, body?: Float32Array | Packed): Buffer[] {
     return encodeFrame(this.o.codec, 'link', { kind, from: this.o.rank, to: this.o.peer, iter, tag, seq }, body);
   }
 

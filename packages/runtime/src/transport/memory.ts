@@ -6,6 +6,7 @@
  */
 import { PeerError, TransportError } from '../errors.js';
 import { DEFAULT_MAX_ELEMENTS, DEFAULT_TIMEOUT_MS } from './constants.js';
+import type { Packed } from './codec.js';
 import { closedError, copyStats, Inbox } from './inbox.js';
 import type { CheckOptions, RecvOptions, Transport, TransportStats } from './types.js';
 import { checkBody, checkFrameLimit, checkLink, checkTimeout } from './validate.js';
@@ -67,7 +68,7 @@ class MemoryTransport implements Transport {
     return `memory://${this.net.jobId}/${peer}`;
   }
 
-  async send(peer: number, iter: number, tag: number, body: Float32Array): Promise<void> {
+  async send(peer: number, iter: number, tag: number, body: Float32Array | Packed): Promise<void> {
     checkLink(this.rank, this.size, peer, iter, tag);
     const target = this.net.nodes[peer]!;
     checkBody(body, Math.min(this.limit, target.limit));
@@ -81,11 +82,12 @@ class MemoryTransport implements Transport {
         `rank ${this.rank}: cannot send iteration ${iter} to rank ${peer} (${this.address(peer)}): it closed its transport`,
       );
     }
-    const copy = new Float32Array(body);
+    const copy = body instanceof Float32Array ? new Uint8Array(new Float32Array(body).buffer) : new Uint8Array(body.bytes);
     this.sentStats.bytesSent += copy.byteLength;
     this.sentTo[peer] += copy.byteLength;
     this.sentStats.framesSent += 1;
-    target.inbox.deliver(this.rank, iter, tag, new Uint8Array(copy.buffer, 0, copy.byteLength));
+    const dtype = body instanceof Float32Array ? 'f32' : body.dtype;
+    target.inbox.deliver(this.rank, iter, tag, copy, dtype, body.length);
   }
 
   recv(peer: number, iter: number, tag: number, options?: RecvOptions): Promise<Float32Array> {

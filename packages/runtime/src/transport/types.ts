@@ -11,7 +11,9 @@
  */
 export type FrameKind = 'data' | 'ack' | 'ping' | 'pong' | 'bye';
 
-/** Header of every frame (encoded with msgpackr); the body is raw float32. */
+import type { Packed, WireDtype } from './codec.js';
+
+/** Header of every frame (encoded with msgpackr); the body holds `length` values as `dtype` (codec.ts). */
 export interface FrameHeader {
   /** Format version. */
   readonly v: 2;
@@ -28,8 +30,9 @@ export interface FrameHeader {
   readonly iter: number;
   /** Sub-step within the iteration (exchange round, allreduce chunk/phase...), >= 0. */
   readonly tag: number;
-  readonly dtype: 'f32';
-  /** Number of float32 elements in the body. */
+  /** How the body encodes its values: raw float32, or compressed (codec.ts). */
+  readonly dtype: WireDtype;
+  /** Number of values in the body (for topk: of the dense vector). */
   readonly length: number;
   /**
    * Number in the frame's sequence space (data; a Link's ping/bye; a
@@ -70,7 +73,7 @@ export const DROP_REASONS: readonly DropReason[] = [
 ];
 
 export interface TransportStats {
-  /** Body bytes of 'data' frames. */
+  /** Body bytes of 'data' frames (compressed bytes when compressed). */
   bytesSent: number;
   /** The same per peer: entry p = body bytes sent to rank p (what crosses a link, e.g. between hosts). */
   bytesSentTo?: number[];
@@ -105,12 +108,13 @@ export interface Transport {
   /** Default wait, in ms, for a recv / send / check without a deadline. */
   readonly timeoutMs: number;
   /**
-   * Send `body` to `peer` as frame (iter, tag). Resolves when the caller may
+   * Send `body` to `peer` as frame (iter, tag): float32 values, or values
+   * already compressed (codec.ts encode; the receiver gets them decoded). Resolves when the caller may
    * write to `body` again (it has been delivered or copied), never earlier.
    * Rejects with a PeerError when the peer is gone or does not take the
    * frame before the deadline.
    */
-  send(peer: number, iter: number, tag: number, body: Float32Array): Promise<void>;
+  send(peer: number, iter: number, tag: number, body: Float32Array | Packed): Promise<void>;
   /**
    * The body of the frame (iter, tag) from `peer`. Frames that arrive early
    * are buffered per (peer, iter, tag), first in first out. Rejects with a

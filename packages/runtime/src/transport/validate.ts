@@ -1,5 +1,12 @@
 /** Argument checks shared by every Transport implementation. */
 import { FrameError, TransportError } from '../errors.js';
+import { checkPacked, isWireDtype, type Packed } from './codec.js';
+
+function isPacked(body: unknown): body is Packed {
+  if (typeof body !== 'object' || body === null) return false;
+  const p = body as Partial<Packed>;
+  return isWireDtype(p.dtype) && Number.isSafeInteger(p.length) && p.bytes instanceof Uint8Array && checkPacked(p.dtype, p.length!, p.bytes);
+}
 
 /** Throws E_TRANSPORT_ARGUMENT unless `peer` is another rank of the job and iter/tag are valid. */
 export function checkLink(rank: number, size: number, peer: number, iter: number, tag: number): void {
@@ -23,9 +30,9 @@ export function checkCounter(what: string, value: number): void {
   }
 }
 
-export function checkBody(body: unknown, maxElements: number): asserts body is Float32Array {
-  if (!(body instanceof Float32Array)) {
-    throw new TransportError('E_TRANSPORT_ARGUMENT', `body must be a Float32Array; got ${describe(body)}`);
+export function checkBody(body: unknown, maxElements: number): asserts body is Float32Array | Packed {
+  if (!(body instanceof Float32Array) && !isPacked(body)) {
+    throw new TransportError('E_TRANSPORT_ARGUMENT', `body must be a Float32Array or an encoded one (codec.ts encode); got ${describe(body)}`);
   }
   if (body.length > maxElements) {
     throw new FrameError(

@@ -7,6 +7,7 @@
  * is routed to the Inbox's per-(peer, iteration, tag) queues.
  */
 import type { Router } from 'zeromq';
+import { bodyBytes, type Packed } from './codec.js';
 import { CLOSE_BYE_WAIT_MS, CLOSE_FLUSH_LINGER_MS } from './constants.js';
 import { copyStats, closedError, Inbox } from './inbox.js';
 import type { CurveKeys } from './curve.js';
@@ -73,13 +74,14 @@ export class ZmqTransport implements Transport {
     return this.init.addresses[peer] ?? `rank ${peer} (no address)`;
   }
 
-  async send(peer: number, iter: number, tag: number, body: Float32Array): Promise<void> {
+  async send(peer: number, iter: number, tag: number, body: Float32Array | Packed): Promise<void> {
     checkLink(this.rank, this.size, peer, iter, tag);
     checkBody(body, this.init.ctx.maxElements);
     if (this.closed) throw closedError(this.rank);
     await this.link(peer).sendData(iter, tag, body);
-    this.sent.bytesSent += body.byteLength;
-    this.sentTo[peer] += body.byteLength;
+    const bytes = bodyBytes(body);
+    this.sent.bytesSent += bytes;
+    this.sentTo[peer] += bytes;
     this.sent.framesSent += 1;
   }
 
@@ -213,7 +215,7 @@ export class ZmqTransport implements Transport {
     switch (decoded.frame.kind) {
       case 'data':
         this.reply(routingId, 'ack', header.from, header.seq, header.iter, header.tag);
-        this.inbox.deliver(header.from, header.iter, header.tag, decoded.frame.body);
+        this.inbox.deliver(header.from, header.iter, header.tag, decoded.frame.body, header.dtype, header.length);
         return;
       case 'ping':
         this.reply(routingId, 'pong', header.from, header.seq, 0, 0);

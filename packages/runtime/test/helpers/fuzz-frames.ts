@@ -6,7 +6,7 @@
  * replayed), else with a made-up instance.
  */
 import { pack } from 'msgpackr';
-import { encodeFrame, frameKey, senderKey, type DropReason, type FrameCodec } from '@dtrain/runtime';
+import { encode, encodeFrame, frameKey, senderKey, type DropReason, type FrameCodec, type WireDtype } from '@dtrain/runtime';
 
 export interface BadFrame {
   parts: Buffer[];
@@ -53,7 +53,28 @@ export function badFrames(target: FuzzTarget, count: number, seed = 1): BadFrame
     const c = fields.from === peer ? codec : codecFor(target.secret, target.job, fields.from, OTHER_INST);
     return encodeFrame(c, 'link', fields, new Float32Array(length).fill(1));
   };
+  const DTYPES: WireDtype[] = ['f16', 'bf16', 'i8', 'topk'];
+  /** A compressed data frame (MACed with a made-up instance: authentic bodies are frame.test.ts's). */
+  const packed = (): Buffer[] => {
+    const dtype = DTYPES[int(DTYPES.length)]!;
+    const v = Float32Array.from({ length: 8 + int(300) }, () => random() * 2 - 1);
+    const fields = { kind: 'data' as const, from: peer, to: target.rank, iter: int(9), tag: int(3), seq: 1 + int(1000) };
+    return encodeFrame(codec, 'link', fields, encode(v, { dtype, fraction: 0.1 }));
+  };
   const makers: Array<() => BadFrame> = [
+    () => {
+      // A compressed body cut short (any dtype: its size is fixed by the header's length, topk's by pairs of 8 bytes).
+      const [h, m, b] = packed();
+      return { parts: [h, m, b.subarray(0, b.length - 1 - int(Math.min(7, b.length - 1)))], reason: 'malformed' };
+    },
+    () => {
+      const [h, m, b] = packed();
+      const flipped = Buffer.from(b);
+      const bit = int(flipped.length * 8);
+      flipped[bit >> 3]! ^= 1 << (bit & 7);
+      return { parts: [h, m, flipped], reason: 'bad-mac' };
+    },
+    () => ({ parts: unknownDtype(target, peer), reason: 'malformed' }),
     () => ({ parts: Array.from({ length: [1, 2, 4, 5][int(4)]! }, () => bytes(int(300))), reason: 'malformed' }),
     () => ({ parts: [bytes(1 + int(512)), bytes(16), bytes(int(400))], reason: 'malformed' }),
     () => ({ parts: [bytes(513 + int(2000)), bytes(16), bytes(8)], reason: 'oversized' }),
@@ -102,6 +123,12 @@ function oversizedHeader(target: FuzzTarget, peer: number): Buffer[] {
     length: target.maxElements + 1, seq: 5, ref: 0,
   });
   return [header, Buffer.alloc(16), Buffer.alloc(0)];
+}
+
+/** A header naming a dtype no codec has. */
+function unknownDtype(target: FuzzTarget, peer: number): Buffer[] {
+  const header = pack({ v: 2, job: target.job, kind: 'data', from: peer, to: target.rank, inst: OTHER_INST, iter: 0, tag: 0, dtype: 'f64', length: 2, seq: 5, ref: 0 });
+  return [header, Buffer.alloc(16), Buffer.alloc(16)];
 }
 
 export function countByReason(frames: readonly BadFrame[]): Record<DropReason, number> {
