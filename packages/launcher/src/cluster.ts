@@ -31,6 +31,7 @@ export interface ClusterOptionsRaw {
   example?: string;
   jobId?: string;
   output?: string;
+  resume?: string;
 }
 
 export interface ClusterConfig {
@@ -100,6 +101,7 @@ export function resolveCluster(script: string | undefined, scriptArgs: string[],
       ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
       ...(raw.overlap === true ? { overlap: true } : {}),
       secure: raw.secure ?? DEFAULT_SECURE,
+      ...(raw.resume !== undefined ? { resume: raw.resume } : {}),
     },
   };
 }

@@ -7,6 +7,7 @@ import * as topology from '@dtrain/topology';
 import { validateAlgorithm } from '@dtrain/runtime/contract';
 import { detectGpus } from './gpus.js';
 import type { ResolveIO } from './resolve.js';
+import { readHeldCheckpoints } from './resume-checks.js';
 
 /** examples/ at the repository root, or DTRAIN_EXAMPLES_DIR. */
 export function examplesDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -14,8 +15,8 @@ export function examplesDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Builds the schedule once (createSchedule throws TopologyError naming a bad name, size or option). */
-export function checkTopology(name: string, nodes: number, seed: number): void {
-  topology.createSchedule(name, nodes, { seed });
+export function checkTopology(name: string, nodes: number, seed: number): string {
+  return topology.createSchedule(name, nodes, { seed }).name;
 }
 
 /** The workers' own check (validateAlgorithm), run before any of them starts. */
@@ -45,5 +46,6 @@ export function nodeIO(): ResolveIO {
     env: process.env,
     checkTopology,
     checkAlgorithm,
+    checkpoints: readHeldCheckpoints,
   };
 }

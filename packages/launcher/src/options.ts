@@ -9,7 +9,7 @@ import {
   DEFAULT_TOPOLOGY,
 } from './constants.js';
 import { UsageError } from './errors.js';
-import { DEFAULT_SECURE, SECURE_MODES } from '@dtrain/runtime/contract';
+import { DEFAULT_SECURE, RESUME_MODES, SECURE_MODES } from '@dtrain/runtime/contract';
 
 /** What commander hands over: strings, as typed by the user. */
 export interface LaunchOptionsRaw {
@@ -41,6 +41,16 @@ export interface LaunchOptionsRaw {
   sshConfig?: string;
   /** --env NAME[=VALUE], repeatable. */
   env?: string[];
+  /** --resume auto|never|must (unset: the script's, else auto). */
+  resume?: string;
+}
+
+/** --resume, the same in launch, compose, k8s and worker. */
+export function resumeOption(): Option {
+  return new Option(
+    '--resume <mode>',
+    'checkpoints in the output directory: auto: continue from the newest step every rank holds intact, if any; never: delete them and start over; must: continue or stop (default: the script\'s, else auto)',
+  ).choices([...RESUME_MODES]);
 }
 
 /** Options shared by launch, compose and k8s (the run itself). */
@@ -62,7 +72,8 @@ export function addRunOptions(cmd: Command): Command {
       new Option('--secure <mode>', 'mac: every frame MACed (header and body), in the clear; curve: also encrypted with CURVE, rendezvous included (slower)')
         .choices([...SECURE_MODES])
         .default(DEFAULT_SECURE),
-    );
+    )
+    .addOption(resumeOption());
 }
 
 export function addLaunchOptions(cmd: Command): Command {

@@ -15,6 +15,7 @@ import { parseRate } from './netns/rate.js';
 import { intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
 import type { LaunchConfig } from './plan.js';
 import { parseEnvFlags, type SshSettings } from './remote.js';
+import { checkResume, type HeldCheckpoint } from './resume-checks.js';
 
 export interface ResolveIO {
   cwd: string;
@@ -30,17 +31,21 @@ export interface ResolveIO {
   env?: Readonly<Record<string, string | undefined>>;
   /** Random hex string of `bytes` bytes. */
   randomHex(bytes: number): string;
-  /** Throws when the topology cannot be built for this many nodes. */
-  checkTopology?(name: string, nodes: number, seed: number): void;
+  /** Throws when the topology cannot be built for this many nodes; else may return the schedule's name. */
+  checkTopology?(name: string, nodes: number, seed: number): string | void;
   /** Throws when the algorithm is unknown, or refuses this topology or these options (as the workers would). */
   checkAlgorithm?(algorithm: string, topology: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean }): void;
   /** This machine's network interface names (for --iface); absent: not checked. */
   interfaces?(): string[];
+  /** The checkpoints already in an output directory (for --resume); absent: not checked. */
+  checkpoints?(out: string): HeldCheckpoint[];
 }
 
 export interface ResolvedLaunch {
   config: LaunchConfig;
   graceMs: number;
+  /** What the workers will do with the checkpoints in --out, when there are some. */
+  resumeNote?: string;
 }
 
 /** Examples that have an entry file, sorted. */
@@ -148,10 +153,11 @@ function readHostfile(path: string, io: ResolveIO): string {
   return io.readFile(abs);
 }
 
-function checkTopologyFits(raw: LaunchOptionsRaw, nodes: number, seed: number, io: ResolveIO): void {
-  if (io.checkTopology === undefined) return;
+/** The schedule's name (as checkpoints record it), once the topology is known to fit. */
+function checkTopologyFits(raw: LaunchOptionsRaw, nodes: number, seed: number, io: ResolveIO): string {
+  if (io.checkTopology === undefined) return raw.topology;
   try {
-    io.checkTopology(raw.topology, nodes, seed);
+    return io.checkTopology(raw.topology, nodes, seed) ?? raw.topology;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new UsageError(`--topology ${raw.topology} with ${nodes} nodes: ${msg}`);
@@ -229,7 +235,7 @@ export function resolveLaunch(
   const ssh = sshSettings(raw, hosts, io);
   const extraEnv = parseEnvFlags(raw.env ?? [], io.env ?? {});
   const path = resolveScript(script, raw.example, io);
-  checkTopologyFits(raw, nodes, seed, io);
+  const schedule = checkTopologyFits(raw, nodes, seed, io);
   checkAlgorithmFits(raw, nodes, seed, globalAvgPeriod, io);
   const out = raw.out !== undefined ? resolvePath(io.cwd, raw.out) : join(io.cwd, 'runs', `${timestamp(io.now)}-${raw.algorithm}-${raw.topology}`);
   const options = {
@@ -242,6 +248,7 @@ export function resolveLaunch(
     ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
     ...(raw.overlap === true ? { overlap: true } : {}),
     secure: raw.secure ?? DEFAULT_SECURE,
+    ...(raw.resume !== undefined ? { resume: raw.resume } : {}),
   };
   const config: LaunchConfig = {
     script: path,
@@ -262,9 +269,12 @@ export function resolveLaunch(
     ssh,
     ...(netns !== undefined ? { netns } : {}),
   };
-  checkJob(
-    { nodes, jobId: config.jobId, options, out, allHere: netns === undefined && hosts.every((h) => isLocalHost(h.host, [io.hostname])) },
-    io,
-  );
-  return { config, graceMs: Math.round(graceS * 1000) };
+  const allHere = hosts.every((h) => isLocalHost(h.host, [io.hostname]));
+  checkJob({ nodes, jobId: config.jobId, options, out, allHere: netns === undefined && allHere }, io);
+  // Checkpoints of ranks on other machines are theirs to check.
+  const resumeNote =
+    allHere && io.checkpoints !== undefined
+      ? checkResume({ mode: raw.resume, out, nodes, algorithm: raw.algorithm, topology: schedule, seed }, io.checkpoints(out))
+      : undefined;
+  return { config, graceMs: Math.round(graceS * 1000), ...(resumeNote !== undefined ? { resumeNote } : {}) };
 }

@@ -12,6 +12,7 @@ export { freePort, tempDir };
 
 export const BIN = fileURLToPath(new URL('../bin/dtrain.js', import.meta.url));
 export const TRAIN_FIXTURE = fileURLToPath(new URL('./fixtures/train-job.mjs', import.meta.url));
+export const FIT_FIXTURE = fileURLToPath(new URL('./fixtures/fit-job.mjs', import.meta.url));
 export const LR_EXAMPLE = fileURLToPath(new URL('../../../examples/logistic-regression/train.mjs', import.meta.url));
 export const SECRET = 'launch-job-test-secret-0123456789';
 
@@ -125,7 +126,7 @@ export function rankLog(out: string, rank: number): Record<string, unknown>[] {
 function ours(pid: number): boolean {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return [BIN, TRAIN_FIXTURE, LR_EXAMPLE].some((p) => cmd.includes(p));
+    return [BIN, TRAIN_FIXTURE, FIT_FIXTURE, LR_EXAMPLE].some((p) => cmd.includes(p));
   } catch {
     return false;
   }

@@ -25,6 +25,7 @@ export {
   type AlgorithmOptions,
 } from './algorithms/index.js';
 export { PARENT_PID_VAR } from './train/parent-watch.js';
+export { checkpointDir, listCheckpoints, readCheckpointHeader, type CheckpointHeader, type CheckpointMeta } from './train/checkpoint.js';
 export { SECURE_MODES, DEFAULT_SECURE, type SecureMode } from './transport/secure.js';
 export { workerScriptPath } from './bin/paths.js';
 export { BACKEND_CHOICES, CANDIDATE_PACKAGE, decideBackend, probeBackends, type BackendChoice, type BackendCandidate, type BackendProbe } from './tf/probe.js';

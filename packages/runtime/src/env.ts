@@ -47,6 +47,8 @@ export interface RunOptions {
   overlap?: boolean;
   /** Channel protection, 'mac' (default) or 'curve' (DTRAIN_SECURE); checked by init(). */
   secure?: string;
+  /** Checkpoints in the output directory: 'auto' (resume when there are some), 'never' (start over), 'must' (DTRAIN_RESUME). */
+  resume?: string;
 }
 
 export interface Rendezvous {
@@ -84,6 +86,7 @@ export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; 
   globalAvgPeriod: { name: 'DTRAIN_GLOBAL_AVG_PERIOD', kind: 'int' },
   overlap: { name: 'DTRAIN_OVERLAP', kind: 'bool' },
   secure: { name: 'DTRAIN_SECURE', kind: 'string' },
+  resume: { name: 'DTRAIN_RESUME', kind: 'string' },
 };
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -96,7 +96,8 @@ async function openCluster(config: LaunchConfig): Promise<NetnsCluster | null> {
 }
 
 export async function runLaunch(script: string | undefined, args: string[], raw: LaunchOptionsRaw): Promise<number> {
-  const { config, graceMs } = resolveLaunch(script, args, raw, nodeIO());
+  const { config, graceMs, resumeNote } = resolveLaunch(script, args, raw, nodeIO());
+  if (resumeNote !== undefined) process.stderr.write(`dtrain: ${resumeNote}\n`);
   const cluster = await openCluster(config);
   try {
     if (cluster !== null) {

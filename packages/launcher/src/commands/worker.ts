@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { normalizeWorkerEnv, PARENT_PID_VAR, WorkerEnvError } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
+import { resumeOption } from '../options.js';
 
 const HELP = `
 Reads the rank from DTRAIN_* variables, or from torchrun (RANK, WORLD_SIZE, LOCAL_RANK,
@@ -20,6 +21,8 @@ export interface WorkerFlags {
   /** --overlap: DTRAIN_OVERLAP=1 for this rank (dsgd / pga overlap the exchange with the gradient). */
   overlap?: boolean;
   exitWithParent?: boolean;
+  /** --resume auto|never|must: DTRAIN_RESUME for this rank. */
+  resume?: string;
 }
 
 /**
@@ -29,6 +32,7 @@ export interface WorkerFlags {
 export function prepareWorkerEnv(env: NodeJS.ProcessEnv, flags: WorkerFlags, parentPid: number = process.ppid): void {
   let vars: Record<string, string>;
   if (flags.overlap === true) env.DTRAIN_OVERLAP = '1';
+  if (flags.resume !== undefined) env.DTRAIN_RESUME = flags.resume;
   try {
     vars = normalizeWorkerEnv(env);
   } catch (err) {
@@ -52,6 +56,7 @@ export function registerWorker(program: Command): void {
     .argument('[args...]', 'arguments for the script (write them after --)')
     .option('--gpu-per-local-rank', 'set CUDA_VISIBLE_DEVICES to the local rank when the engine left it unset')
     .option('--overlap', 'set DTRAIN_OVERLAP=1: dsgd / pga send the neighbour exchange while the gradient is computed')
+    .addOption(resumeOption())
     .option('--exit-with-parent', 'exit when the process that started this one is gone (its pid goes to the script as DTRAIN_PARENT_PID)')
     .addHelpText('after', HELP)
     .action(async (script: string, args: string[], flags: WorkerFlags) => {

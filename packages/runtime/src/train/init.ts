@@ -27,6 +27,7 @@ import { createMemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/types.js';
 import type { Logger } from 'pino';
 import { BackendError } from '../errors.js';
+import { isResumeMode } from '../env-checks.js';
 import { DEFAULT_SEED, defaultTopology } from '../contract/defaults.js';
 import { resolveSecureMode, type SecureMode } from '../transport/secure.js';
 import { DEFAULT_CHUNK_FLOATS, FRAME_SLACK_FLOATS } from '../comm/constants.js';
@@ -151,7 +152,10 @@ export async function init(options: InitOptions = {}): Promise<Session> {
       transport = watch === undefined ? connected : watch.attach(connected);
     }
     const startup = await runStartupChecks(transport, schedule, verified);
-    const session = new Session({ transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions, secure: multi ? secure : undefined });
+    const session = new Session({
+      transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions, secure: multi ? secure : undefined,
+      ...(isResumeMode(run.resume) ? { resume: run.resume } : {}),
+    });
     logger.info(
       {
         kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed, secure,
