@@ -124,7 +124,7 @@ function layout(raw: LaunchOptionsRaw, io: ResolveIO): Layout {
       );
     }
     nodes = gpusFlag.length;
-    gpus = gpusFlag;
+    gpus = checkGpusHere(raw.gpus ?? '', gpusFlag, io.detectGpus());
   } else {
     const detected = gpusFlag === undefined ? io.detectGpus() : [];
     if (detected.length === 0) {
@@ -145,6 +145,23 @@ function layout(raw: LaunchOptionsRaw, io: ResolveIO): Layout {
     }
   }
   return { nodes, gpus, hosts: [{ host: 'localhost', slots: nodes }] };
+}
+
+/** `--gpus` ids on this machine: each one nvidia-smi reports (repeats share that GPU). */
+function checkGpusHere(raw: string, ids: number[], detected: number[]): number[] {
+  const n = ids.length;
+  if (detected.length === 0) {
+    throw new UsageError(
+      `--gpus ${raw}: nvidia-smi reports no GPU on this machine, so the ranks would run on the CPU; write --gpus none --nodes ${n} for ${n} CPU processes`,
+    );
+  }
+  const missing = [...new Set(ids.filter((id) => !detected.includes(id)))];
+  if (missing.length > 0) {
+    throw new UsageError(
+      `--gpus ${raw}: this machine has no GPU ${missing.join(', ')} (nvidia-smi reports ${detected.join(', ')}); list those ids, e.g. --gpus ${detected.slice(0, n).join(',')}`,
+    );
+  }
+  return ids;
 }
 
 function readHostfile(path: string, io: ResolveIO): string {

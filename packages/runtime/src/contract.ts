@@ -11,6 +11,7 @@
  */
 export * from './env.js';
 export * from './errors.js';
+export { describeFailure, installFailureHandler, EXIT_FAILED } from './failure.js';
 export * from './contract/defaults.js';
 export * from './contract/records.js';
 export * from './contract/summary.js';

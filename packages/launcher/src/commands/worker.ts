@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { normalizeWorkerEnv, PARENT_PID_VAR, WorkerEnvError } from '@dtrain/runtime/contract';
+import { describeFailure, EXIT_FAILED, normalizeWorkerEnv, PARENT_PID_VAR, WorkerEnvError } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
 import { resumeOption } from '../options.js';
 
@@ -73,10 +73,10 @@ export function registerWorker(program: Command): void {
       try {
         await import(pathToFileURL(path).href);
       } catch (err) {
-        // As `node SCRIPT` would: a script that fails ends this process, even
-        // when it leaves sockets or timers open (they would keep it alive).
-        process.stderr.write(`dtrain worker: ${script} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-        process.exit(1);
+        // As `node SCRIPT` after init() would: one line `E_CODE: message` (the stack only for an
+        // error without a code), and exit 1 even when sockets or timers are still open.
+        process.stderr.write(`${describeFailure(err)}\n`);
+        process.exit(EXIT_FAILED);
       }
     });
 }

@@ -28,6 +28,7 @@ import type { Transport } from '../transport/types.js';
 import type { Logger } from 'pino';
 import { BackendError } from '../errors.js';
 import { isResumeMode } from '../env-checks.js';
+import { installFailureHandler } from '../failure.js';
 import { DEFAULT_SEED, defaultTopology } from '../contract/defaults.js';
 import { resolveSecureMode, type SecureMode } from '../transport/secure.js';
 import { DEFAULT_CHUNK_FLOATS, FRAME_SLACK_FLOATS } from '../comm/constants.js';
@@ -53,6 +54,11 @@ export interface InitOptions extends AlgorithmOptions {
   logger?: Logger;
   /** The environment to read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * End the process with one line `E_CODE: message` and exit code 1 on an error the script
+   * does not catch (default true); false leaves uncaught errors to the process's own handlers.
+   */
+  exitOnError?: boolean;
 }
 
 const ENGINE_VARS = ['DTRAIN_RANK', 'RANK', 'SLURM_PROCID', 'JOB_COMPLETION_INDEX'];
@@ -94,6 +100,8 @@ function algorithmOptions(name: string, script: AlgorithmOptions, fromEnv: Algor
 }
 
 export async function init(options: InitOptions = {}): Promise<Session> {
+  // From here on an error the script does not catch ends it with one line `E_CODE: message` and exit code 1.
+  if (options.exitOnError !== false) installFailureHandler();
   const env = options.env ?? process.env;
   const we = workerEnv(env);
   const run = we?.options ?? readRunOptions(env);
