@@ -43,6 +43,8 @@ export interface LaunchOptionsRaw {
   env?: string[];
   /** --resume auto|never|must (unset: the script's, else auto). */
   resume?: string;
+  /** --verbose: every rank's eval lines on the terminal. */
+  verbose?: boolean;
 }
 
 /** --resume, the same in launch, compose, k8s and worker. */
@@ -92,6 +94,7 @@ export function addLaunchOptions(cmd: Command): Command {
     .option('-x, --env <NAME[=VALUE]>', 'set a variable on every rank, or forward the launcher\'s own with NAME alone (repeatable)', collect, [])
     .option('--ssh-port <n>', 'ssh port of the --hosts machines (default: ssh\'s own, usually 22)')
     .option('--ssh-identity-file <file>', 'private key for ssh to the --hosts machines')
+    .option('-v, --verbose', 'show every rank\'s eval lines (default: rank 0\'s; DIR/rank-<i>.ndjson has all)')
     .option('--ssh-config <file>', 'ssh_config file for the --hosts machines (ssh -F): users, ports, keys, jump hosts');
 }
 

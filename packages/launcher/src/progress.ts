@@ -4,6 +4,7 @@
  * Pure: the caller passes the clock.
  */
 import { ContractError, decodeRecord, type WorkerRecord } from '@dtrain/runtime/contract';
+import { formatCount } from './human.js';
 
 export interface ProgressRecord {
   step: number;
@@ -106,7 +107,7 @@ export function formatDuration(s: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }
 
-/** `step 120/1000 [####......] 12% loss 0.4321 1.2e+3 samples/s ETA 1m20s` */
+/** `step 120/1000 [####......] 12% loss 0.4321 12.3k samples/s ETA 1m20s` */
 export function renderBar(s: ProgressSnapshot, barWidth = 20): string {
   const parts = [s.totalSteps !== undefined ? `step ${s.step}/${s.totalSteps}` : `step ${s.step}`];
   if (s.totalSteps !== undefined) {
@@ -115,7 +116,7 @@ export function renderBar(s: ProgressSnapshot, barWidth = 20): string {
     parts.push(`[${'#'.repeat(full)}${'.'.repeat(barWidth - full)}] ${Math.floor(frac * 100)}%`);
   }
   if (Number.isFinite(s.loss)) parts.push(`loss ${s.loss.toPrecision(4)}`);
-  if (s.samplesPerSec !== undefined) parts.push(`${Math.round(s.samplesPerSec)} samples/s`);
+  if (s.samplesPerSec !== undefined) parts.push(`${formatCount(s.samplesPerSec)} samples/s`);
   if (s.etaS !== undefined) parts.push(`ETA ${formatDuration(s.etaS)}`);
   return parts.join(' ');
 }

@@ -35,7 +35,12 @@ export interface Running {
 
 /** Start `node dtrain.js ...args` with extra environment variables. */
 export function startCli(args: string[], env: Record<string, string>, cwd?: string): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd });
+  return startProcess(process.execPath, [BIN, ...args], env, cwd);
+}
+
+/** Start any command (e.g. `script` around the CLI), kept and cleaned up as startCli's are. */
+export function startProcess(file: string, args: string[], env: Record<string, string>, cwd?: string): Running {
+  const child = spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd });
   children.add(child);
   if (child.pid !== undefined) pidsSeen.add(child.pid);
   const output = { stdout: '', stderr: '' };

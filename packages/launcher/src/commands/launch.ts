@@ -104,13 +104,13 @@ export async function runLaunch(script: string | undefined, args: string[], raw:
       const { hosts } = cluster;
       process.stderr.write(`dtrain: emulated cluster: ${describeCluster(cluster)}; ranks at ${hosts[0]}..${hosts[hosts.length - 1]}, rendezvous ${hosts[0]}:${config.port}\n`);
     }
-    return await runJob(config, plan(config, cluster ?? undefined), graceMs);
+    return await runJob(config, plan(config, cluster ?? undefined), graceMs, raw.verbose === true);
   } finally {
     await cluster?.destroy();
   }
 }
 
-async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: number): Promise<number> {
+async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: number, verbose: boolean): Promise<number> {
   mkdirSync(config.out, { recursive: true });
   writeFileSync(join(config.out, 'plan.json'), `${JSON.stringify(redacted(specs), null, 2)}\n`);
   const device = config.gpus === null ? 'remote' : config.gpus.length === 0 ? 'CPU' : `GPUs ${config.gpus.join(',')}`;
@@ -118,7 +118,7 @@ async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: numbe
     `dtrain: ${config.nodes} ranks (${device}) algorithm=${config.options.algorithm} topology=${config.options.topology} ${threadsLabel(specs)} job=${config.jobId} -> ${config.out}\n`,
   );
   const logs = specs.map((s) => new RankLog(s.rank, s.logPath, TAIL_LINES));
-  const output = new JobOutput(config.nodes, process.stdout.isTTY === true);
+  const output = new JobOutput(config.nodes, { out: process.stdout, err: process.stderr }, { verbose });
   const noise = new StartupNoise();
   const job = startJob(specs, {
     graceMs,
