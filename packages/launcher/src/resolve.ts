@@ -59,10 +59,26 @@ export function knownExamples(io: Pick<ResolveIO, 'examplesDir' | 'isFile' | 'li
   return dirs.filter((d) => EXAMPLE_ENTRIES.some((e) => io.isFile(join(io.examplesDir, d, e)))).sort();
 }
 
+/**
+ * With `--example NAME`, what follows `--` is the example's arguments, all of
+ * them: commander hands the first one over as the script (`dtrain launch
+ * --example mnist -- --epochs 1`). `rawArgs`: the command line as typed.
+ */
+export function exampleArgs(
+  script: string | undefined,
+  args: string[],
+  example: string | undefined,
+  rawArgs: readonly string[],
+): { script: string | undefined; args: string[] } {
+  if (example === undefined || script === undefined) return { script, args };
+  const dd = rawArgs.indexOf('--');
+  return dd >= 0 && rawArgs[dd + 1] === script ? { script: undefined, args: [script, ...args] } : { script, args };
+}
+
 /** The script to run: a path, or `--example NAME` -> examples/NAME/train.mjs (or train.js, index.mjs...). */
 export function resolveScript(script: string | undefined, example: string | undefined, io: ResolveIO): string {
   if (script !== undefined && example !== undefined) {
-    throw new UsageError(`got both a script (${script}) and --example ${example}; give one of them`);
+    throw new UsageError(`got both a script (${script}) and --example ${example}; give one of them (arguments for the example go after --)`);
   }
   if (example !== undefined) {
     for (const entry of EXAMPLE_ENTRIES) {

@@ -11,7 +11,7 @@ import { nodeIO } from '../node-io.js';
 import { addLaunchOptions, type LaunchOptionsRaw } from '../options.js';
 import { JobOutput } from '../output.js';
 import { plan, type LaunchConfig, type ProcessSpec } from '../plan.js';
-import { resolveLaunch } from '../resolve.js';
+import { exampleArgs, resolveLaunch } from '../resolve.js';
 import { describeExit, startJob, type JobOutcome } from '../spawn.js';
 import { renderSummary } from '../summary.js';
 
@@ -33,8 +33,11 @@ export function registerLaunch(program: Command): void {
     .argument('[script]', 'worker script run with node (or use --example NAME)')
     .argument('[args...]', 'arguments for the script (write them after --)')
     .addHelpText('after', EXAMPLES);
-  addLaunchOptions(cmd).action(async (script: string | undefined, args: string[], raw: LaunchOptionsRaw) => {
-    process.exitCode = await runLaunch(script, args, raw);
+  addLaunchOptions(cmd).action(async (script: string | undefined, args: string[], raw: LaunchOptionsRaw, self: Command) => {
+    // commander keeps the command line as typed on the program (not in its typings): where `--` was.
+    const typed = (self.parent as (Command & { rawArgs?: string[] }) | null)?.rawArgs ?? process.argv;
+    const given = exampleArgs(script, args, raw.example, typed);
+    process.exitCode = await runLaunch(given.script, given.args, raw);
   });
 }
 
