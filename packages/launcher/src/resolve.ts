@@ -8,8 +8,8 @@ import { DEFAULT_SECURE } from '@dtrain/runtime/contract';
 import { EXAMPLE_ENTRIES } from './constants.js';
 import { checkJob } from './launch-checks.js';
 import { UsageError } from './errors.js';
-import { parseGpuList } from './gpus.js';
-import { isLocalHost, parseHostfile, parseHostList, type HostSlots } from './hosts.js';
+import { isLocalHost, type HostSlots } from './hosts.js';
+import { layout } from './layout.js';
 import { MAX_NODES } from './netns/names.js';
 import { parseRate } from './netns/rate.js';
 import { intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
@@ -101,89 +101,6 @@ export function resolveScript(script: string | undefined, example: string | unde
 function timestamp(d: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
-interface Layout {
-  nodes: number;
-  gpus: number[] | null;
-  hosts: HostSlots[];
-}
-
-function layout(raw: LaunchOptionsRaw, io: ResolveIO): Layout {
-  const nodesFlag = raw.nodes === undefined ? undefined : intOption('--nodes', raw.nodes, 1);
-  const gpusFlag = raw.gpus === undefined ? undefined : parseGpuList(raw.gpus);
-  const hostList =
-    raw.hosts !== undefined ? parseHostList(raw.hosts)
-    : raw.hostfile !== undefined ? parseHostfile(readHostfile(raw.hostfile, io), raw.hostfile)
-    : null;
-  if (hostList !== null) {
-    const total = hostList.reduce((s, h) => s + h.slots, 0);
-    const nodes = nodesFlag ?? total;
-    const where = raw.hosts !== undefined ? `--hosts ${raw.hosts}` : `--hostfile ${raw.hostfile}`;
-    if (nodes > total) throw new UsageError(`--nodes ${nodes} does not fit ${where} (${total} slots); lower --nodes or add slots`);
-    const widest = Math.max(...hostList.map((h) => h.slots));
-    if (gpusFlag !== undefined && gpusFlag.length > 0 && widest > gpusFlag.length) {
-      throw new UsageError(`--gpus ${raw.gpus} lists ${gpusFlag.length} GPUs but a host in ${where} has ${widest} slots; list one GPU per slot`);
-    }
-    const remote = hostList.some((h) => !isLocalHost(h.host, [io.hostname]));
-    if (remote && isLocalHost(hostList[0].host, []) ) {
-      throw new UsageError(`rank 0 runs on ${hostList[0].host}, which the other hosts cannot dial; name rank 0's host by a reachable address in ${where}`);
-    }
-    return { nodes, gpus: gpusFlag ?? null, hosts: hostList };
-  }
-  let nodes: number;
-  let gpus: number[];
-  if (gpusFlag !== undefined && gpusFlag.length > 0) {
-    if (nodesFlag !== undefined && nodesFlag !== gpusFlag.length) {
-      throw new UsageError(
-        `--nodes ${nodesFlag} does not match --gpus ${raw.gpus} (${gpusFlag.length} GPUs, one process each); drop --nodes or list ${nodesFlag} GPU ids (repeats share a GPU)`,
-      );
-    }
-    nodes = gpusFlag.length;
-    gpus = checkGpusHere(raw.gpus ?? '', gpusFlag, io.detectGpus());
-  } else {
-    const detected = gpusFlag === undefined ? io.detectGpus() : [];
-    if (detected.length === 0) {
-      if (nodesFlag === undefined) {
-        const why = gpusFlag === undefined ? 'nvidia-smi reports no GPU' : 'with --gpus none';
-        throw new UsageError(`--nodes is required when running on CPU (${why}); write e.g. --nodes 4`);
-      }
-      nodes = nodesFlag;
-      gpus = [];
-    } else {
-      nodes = nodesFlag ?? detected.length;
-      if (nodes > detected.length) {
-        throw new UsageError(
-          `--nodes ${nodes} but nvidia-smi reports ${detected.length} GPUs; lower --nodes, share GPUs with --gpus (e.g. --gpus ${[...detected, ...detected].slice(0, nodes).join(',')}) or use --gpus none`,
-        );
-      }
-      gpus = detected.slice(0, nodes);
-    }
-  }
-  return { nodes, gpus, hosts: [{ host: 'localhost', slots: nodes }] };
-}
-
-/** `--gpus` ids on this machine: each one nvidia-smi reports (repeats share that GPU). */
-function checkGpusHere(raw: string, ids: number[], detected: number[]): number[] {
-  const n = ids.length;
-  if (detected.length === 0) {
-    throw new UsageError(
-      `--gpus ${raw}: nvidia-smi reports no GPU on this machine, so the ranks would run on the CPU; write --gpus none --nodes ${n} for ${n} CPU processes`,
-    );
-  }
-  const missing = [...new Set(ids.filter((id) => !detected.includes(id)))];
-  if (missing.length > 0) {
-    throw new UsageError(
-      `--gpus ${raw}: this machine has no GPU ${missing.join(', ')} (nvidia-smi reports ${detected.join(', ')}); list those ids, e.g. --gpus ${detected.slice(0, n).join(',')}`,
-    );
-  }
-  return ids;
-}
-
-function readHostfile(path: string, io: ResolveIO): string {
-  const abs = resolvePath(io.cwd, path);
-  if (!io.isFile(abs)) throw new UsageError(`--hostfile ${JSON.stringify(path)} not found (looked at ${abs}); check the path`);
-  return io.readFile(abs);
 }
 
 /** The schedule's name (as checkpoints record it), once the topology is known to fit. */

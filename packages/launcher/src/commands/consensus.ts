@@ -10,6 +10,8 @@ import type { Command } from 'commander';
 import { createSchedule } from '@dtrain/topology';
 import { workerScriptPath } from '@dtrain/runtime/contract';
 import { intOption } from '../options.js';
+import { DEFAULT_TIMEOUT_S } from '../constants.js';
+import { nodesOption, seedOption } from '../option-defs.js';
 import { commOptions, numberList, runForResults, timeoutMsOption, transportOption } from './local-workers.js';
 
 interface ConsensusFlags {
@@ -54,12 +56,12 @@ export function registerConsensus(program: Command): void {
   const consensus = program
     .command('consensus')
     .description('average consensus between N local processes over ZeroMQ; prints max |x_i - xbar| per round')
-    .requiredOption('--nodes <n>', 'number of processes')
+    .addOption(nodesOption().makeOptionMandatory())
     .requiredOption('--topology <name>', 'topology name (see `dtrain topology list`)')
     .requiredOption('--rounds <k>', 'neighbour exchanges to run')
     .option('--length <l>', 'vector length per rank', '1000')
-    .option('--seed <s>', 'seed of the starting vectors and of random topologies', '0')
+    .addOption(seedOption())
     .option('--kill-rank <r>', 'fault injection: this rank kills itself (SIGKILL) ...')
     .option('--kill-round <k>', '... when it reaches this round (default 0)');
-  commOptions(consensus, 30, 'print {"maxDeviation": [...]} only').action(consensusAction);
+  commOptions(consensus, DEFAULT_TIMEOUT_S, 'print {"maxDeviation": [...]} only').action(consensusAction);
 }
