@@ -125,6 +125,36 @@ function resumeMode(host: FitHost, option: FitOptions['resume']): ResumeMode {
   throw new TrainError('E_TRAIN_OPTION', `resume must be true, false or one of ${RESUME_MODES.join(', ')}; got ${JSON.stringify(option)}`);
 }
 
+/** model.stopTraining; an uncompiled Sequential has none (tfjs throws), so no callback set it. */
+function stopSet(model: tf.LayersModel): boolean {
+  try {
+    return model.stopTraining;
+  } catch {
+    return false;
+  }
+}
+
+function setStop(model: tf.LayersModel, stop: boolean): void {
+  try {
+    model.stopTraining = stop;
+  } catch {
+    // An uncompiled Sequential: nothing to set, and no tfjs callback can stop it.
+  }
+}
+
+/**
+ * Collective, at every epoch's end: whether any rank's callbacks set model.stopTraining
+ * (tf.callbacks.earlyStopping does); then every rank stops after this same step.
+ */
+async function stopAgreed(session: FitHost, model: tf.LayersModel, step: number): Promise<boolean> {
+  const votes = Float32Array.of(stopSet(model) ? 1 : 0);
+  await session.comm.allreduce(votes);
+  if (votes[0] === 0) return false;
+  setStop(model, true);
+  session.logger.info({ kind: 'stop', step, ranks: votes[0] }, `training stopped after step ${step}: a callback set model.stopTraining on ${votes[0]} rank(s)`);
+  return true;
+}
+
 /** `fit(model, data)` takes {train, test?} or the training data alone. */
 function splitData(data: FitData | TrainData): { train: TrainData; test: LabeledData | undefined } {
   if (typeof data === 'object' && data !== null && 'train' in data && !isBatchDataset(data)) {
@@ -180,6 +210,8 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
   }
   logFit(session.logger, { algorithm: session.algorithm, topology: session.topology, steps: total, stepsPerEpoch: stream.stepsPerEpoch, batchSize, shard: stream.shardSize, params: opt.size, ...what });
   const callbacks = new CallbackList(options.callbacks);
+  callbacks.bind(model, { epochs: Math.ceil(total / stream.stepsPerEpoch), steps: total, samples: stream.shardSize, batchSize, verbose: 0, doValidation: validate !== undefined });
+  setStop(model, false);
   await callbacks.trainBegin();
   let epochLogs: Logs = {};
   for (let k = opt.iteration; k < total; k++) {
@@ -209,6 +241,7 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
     }
     if (offset === stream.stepsPerEpoch - 1 || k + 1 === total) {
       epochLogs = await callbacks.epochEnd(epoch, validate === undefined ? {} : await validate(model, objective));
+      if (k + 1 < total && (await stopAgreed(session, model, k + 1))) break;
     }
   }
   const last = await session.evaluate(opt, evalOpts);
