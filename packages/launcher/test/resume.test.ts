@@ -4,6 +4,12 @@ import { readFileSync, readdirSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeRunSummary, readCheckpointHeader, type RunSummary } from '@dtrain/runtime/contract';
+import { resolveCluster } from '../src/cluster.js';
+import { prepareWorkerEnv } from '../src/commands/worker.js';
+import { composeFile } from '../src/compose.js';
+import { k8sManifests } from '../src/k8s.js';
+import type { ResolveIO } from '../src/resolve.js';
+import { toYaml } from '../src/yaml.js';
 import { FIT_FIXTURE, cleanup, freePort, rankLog, startCli, tempDir, type Exit } from './job-helpers.js';
 
 afterEach(cleanup);
@@ -92,4 +98,25 @@ describe('--resume', () => {
     expect(s.steps).toBe(25);
     expect(s.segments?.map((g) => [g.fromStep, g.toStep])).toEqual([[0, 15], [15, 25]]);
   }, 120_000);
+});
+
+describe('--resume outside dtrain launch', () => {
+  const io: ResolveIO = {
+    cwd: '/w', now: new Date(0), hostname: 'h', nodeBin: 'node', examplesDir: '/repo/examples',
+    isFile: (p) => p === '/repo/examples/mnist/train.mjs', readFile: () => '', listDir: () => ['mnist'], detectGpus: () => [], randomHex: (n) => 'cd'.repeat(n),
+  };
+  const raw = { image: 'dtrain:cpu', algorithm: 'dsgd', topology: 'ring', seed: '1', port: '29600', timeout: '30', jobId: 'r-1', nodes: '2', example: 'mnist' };
+
+  it('compose and k8s hand DTRAIN_RESUME to every rank only when --resume is given', () => {
+    const never = resolveCluster(undefined, [], { ...raw, resume: 'never' }, io);
+    expect(toYaml(composeFile(never)).match(/DTRAIN_RESUME: "never"/g)).toHaveLength(2);
+    expect(JSON.stringify(k8sManifests(never))).toContain('{"name":"DTRAIN_RESUME","value":"never"}');
+    expect(toYaml(composeFile(resolveCluster(undefined, [], raw, io)))).not.toContain('DTRAIN_RESUME');
+  });
+
+  it('dtrain worker --resume sets DTRAIN_RESUME for the script', () => {
+    const env: NodeJS.ProcessEnv = { DTRAIN_RANK: '0', DTRAIN_WORLD_SIZE: '1', DTRAIN_RENDEZVOUS: '127.0.0.1:29600', DTRAIN_JOB_ID: 'j', DTRAIN_SECRET: 'x'.repeat(20) };
+    prepareWorkerEnv(env, { resume: 'must' }, 4242);
+    expect(env.DTRAIN_RESUME).toBe('must');
+  });
 });
