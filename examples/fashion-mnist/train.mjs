@@ -2,15 +2,17 @@
 // Needs the idx files under /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)
 // or FASHION_DIR=<dir holding them>.
 //   npx dtrain launch --nodes 4 --example fashion-mnist --out runs/fashion
-// STEPS (total steps per rank; wins over EPOCHS), EPOCHS (default 2), LR (default 0.05),
-// MODEL (cnn | mlp, default cnn).
+// Flags after `--` or variables (a flag wins): --steps STEPS (total steps per rank; wins over
+// --epochs), --epochs EPOCHS (default 2), --lr LR (default 0.05), --model MODEL (cnn | mlp, default cnn).
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, DataError, init, loadMnist } from '@dtrain/runtime';
+import { buildModel, DataError, init, loadMnist, scriptOptions } from '@dtrain/runtime';
 
-const steps = process.env.STEPS === undefined || process.env.STEPS === '' ? undefined : Number(process.env.STEPS);
-const epochs = Number(process.env.EPOCHS || 2);
-const lr = Number(process.env.LR ?? 0.05);
-const modelName = process.env.MODEL ?? 'cnn';
+const { steps, epochs, lr, model: modelName } = scriptOptions({
+  steps: { kind: 'int', help: 'total steps per rank (wins over --epochs)' },
+  epochs: { kind: 'int', default: 2, help: 'passes over the shard' },
+  lr: { kind: 'number', default: 0.05, help: 'learning rate (momentum 0.9)' },
+  model: { kind: 'string', default: 'cnn', help: 'cnn or mlp' },
+});
 
 let data;
 try {

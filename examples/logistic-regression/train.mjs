@@ -5,17 +5,20 @@
 //   npx dtrain launch --nodes 4 --example logistic-regression --algorithm gradient-tracking --out runs/lr
 //   npx dtrain launch --nodes 4 --example logistic-regression --algorithm push-sum --topology digraph-skewed
 // The model is a plain list of tf.Variables with a custom loss, trained with opt.step(lossFn).
-// STEPS (default 300), HETEROGENEITY (default 1), LR (default 0.5), LOG_EVERY (default 10),
-// EVAL_EVERY (default 25): every EVAL_EVERY steps the average model's test accuracy is logged
-// ({kind:'eval'} lines, the accuracy curves of `dtrain compare`).
+// Flags after `--` or variables (a flag wins): --steps STEPS (default 300), --heterogeneity
+// HETEROGENEITY (default 1), --lr LR (default 0.5), --log-every LOG_EVERY (default 10),
+// --eval-every EVAL_EVERY (default 25): every EVAL_EVERY steps the average model's test accuracy
+// is logged ({kind:'eval'} lines, the accuracy curves of `dtrain compare`).
 import * as tf from '@tensorflow/tfjs';
-import { consensus, init, logEval, logStep, syntheticLogisticShard, syntheticLogisticTest } from '@dtrain/runtime';
+import { consensus, init, logEval, logStep, scriptOptions, syntheticLogisticShard, syntheticLogisticTest } from '@dtrain/runtime';
 
-const steps = Number(process.env.STEPS ?? 300);
-const heterogeneity = Number(process.env.HETEROGENEITY ?? 1);
-const lr = Number(process.env.LR ?? 0.5);
-const logEvery = Number(process.env.LOG_EVERY ?? 10);
-const evalEvery = Number(process.env.EVAL_EVERY ?? 25);
+const { steps, heterogeneity, lr, logEvery, evalEvery } = scriptOptions({
+  steps: { kind: 'int', default: 300, help: 'steps per rank' },
+  heterogeneity: { kind: 'number', default: 1, help: 'how far apart the ranks\' labelling weights are' },
+  lr: { kind: 'number', default: 0.5, help: 'learning rate' },
+  logEvery: { kind: 'int', default: 10, help: 'steps between step lines' },
+  evalEvery: { kind: 'int', default: 25, help: 'steps between evaluations' },
+});
 const dim = 20;
 
 // Algorithm and topology: the launcher's, else the runtime's defaults (dsgd on the one-peer exponential graph).

@@ -3,36 +3,38 @@
 //   npx dtrain launch --nodes 4 --example mnist --out runs/mnist
 //   npx dtrain launch --nodes 4 --example mnist --algorithm psgd --out runs/mnist-psgd
 // The launcher's --algorithm / --topology / --seed / --backend override the defaults below.
-// Environment (all optional; `dtrain compare --steps/--epochs` sets STEPS/EPOCHS):
-//   STEPS         total steps per rank (wins over EPOCHS)     EPOCHS   default 3
-//   LR            default 0.05 (momentum 0.9)                 BATCH    samples per rank per step, default 32
-//   MODEL         mlp (default) or cnn                        HIDDEN   mlp hidden widths, default 128
-//   EVAL_EVERY    steps between evaluations, default 200      EVAL_SAMPLES  test samples per evaluation, default all
-//   LOG_EVERY     steps between step lines, default 25
+// Settings: flags after `--` (dtrain launch --example mnist -- --epochs 1), or environment
+// variables (EPOCHS=1; `dtrain compare --steps/--epochs` sets STEPS/EPOCHS); a flag wins.
+//   --steps STEPS         total steps per rank (wins over epochs)   --epochs EPOCHS   default 3
+//   --lr LR               default 0.05 (momentum 0.9)               --batch BATCH     samples per rank per step, default 32
+//   --model MODEL         mlp (default) or cnn                      --hidden HIDDEN   mlp hidden widths, default 128
+//   --eval-every EVAL_EVERY     steps between evaluations, default 200
+//   --eval-samples EVAL_SAMPLES test samples per evaluation, default all
+//   --log-every LOG_EVERY       steps between step lines, default 25
 // With DTRAIN_OUT (--out DIR) rank 0 saves the average model to DIR/model/ (model.json, weights.bin):
 //   const model = await tf.loadLayersModel('file://DIR/model/model.json')   (tfjs-node, or after dtrain's init())
 // A communication-bound job (3.7M parameters, 14.9 MB per message):
-//   MODEL=mlp HIDDEN=2048,1024 BATCH=4 npx dtrain launch --nodes 4 --example mnist
+//   npx dtrain launch --nodes 4 --example mnist -- --hidden 2048,1024 --batch 4
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { buildModel, init, loadMnist, parseHidden } from '@dtrain/runtime';
+import { buildModel, init, loadMnist, parseHidden, scriptOptions, TrainError } from '@dtrain/runtime';
 
-const env = (name, fallback) => (process.env[name] === undefined || process.env[name] === '' ? fallback : process.env[name]);
-const int = (name, fallback) => {
-  const raw = env(name, String(fallback));
-  if (!/^\d+$/.test(raw)) throw new Error(`${name}=${JSON.stringify(raw)} is not a non-negative integer; e.g. ${name}=${fallback}`);
-  return Number(raw);
-};
-const steps = env('STEPS', undefined) === undefined ? undefined : int('STEPS', 0);
-const epochs = int('EPOCHS', 3);
-const lr = Number(env('LR', '0.05'));
-const batchSize = int('BATCH', 32);
-const modelName = env('MODEL', 'mlp');
-if (modelName !== 'mlp' && modelName !== 'cnn') throw new Error(`MODEL=${JSON.stringify(modelName)} is not mlp or cnn`);
-const hidden = modelName === 'mlp' ? parseHidden(env('HIDDEN', '128')) : undefined;
-const evalEvery = int('EVAL_EVERY', 200);
-const evalSamples = env('EVAL_SAMPLES', undefined) === undefined ? undefined : int('EVAL_SAMPLES', 1000);
-const logEvery = int('LOG_EVERY', 25);
+const o = scriptOptions({
+  steps: { kind: 'int', help: 'total steps per rank (wins over --epochs)' },
+  epochs: { kind: 'int', default: 3, help: 'passes over the shard' },
+  lr: { kind: 'number', default: 0.05, help: 'learning rate (momentum 0.9)' },
+  batch: { kind: 'int', default: 32, help: 'samples per rank per step' },
+  model: { kind: 'string', default: 'mlp', help: 'mlp or cnn' },
+  hidden: { kind: 'string', default: '128', help: 'mlp hidden widths, e.g. 2048,1024' },
+  evalEvery: { kind: 'int', default: 200, help: 'steps between evaluations' },
+  evalSamples: { kind: 'int', help: 'test samples per evaluation (default all)' },
+  logEvery: { kind: 'int', default: 25, help: 'steps between step lines' },
+});
+const { steps, epochs, lr, evalEvery, evalSamples, logEvery } = o;
+const batchSize = o.batch;
+const modelName = o.model;
+if (modelName !== 'mlp' && modelName !== 'cnn') throw new TrainError('E_TRAIN_OPTION', `--model ${JSON.stringify(modelName)} is not mlp or cnn; write --model mlp or --model cnn`);
+const hidden = modelName === 'mlp' ? parseHidden(o.hidden) : undefined;
 
 // Algorithm and topology: the launcher's (--algorithm, --topology), else the runtime's defaults (dsgd on the one-peer exponential graph).
 const dt = await init();

@@ -32,6 +32,7 @@ export interface ClusterOptionsRaw extends AlgoFlagsRaw {
   example?: string;
   jobId?: string;
   output?: string;
+  resume?: string;
 }
 
 export interface ClusterConfig {
@@ -110,6 +111,7 @@ export function resolveCluster(script: string | undefined, scriptArgs: string[],
       ...(raw.overlap === true ? { overlap: true } : {}),
       ...algo,
       secure: raw.secure ?? DEFAULT_SECURE,
+      ...(raw.resume !== undefined ? { resume: raw.resume } : {}),
     },
   };
 }

@@ -8,6 +8,7 @@ import { validateAlgorithm } from '@dtrain/runtime/contract';
 import { detectGpus } from './gpus.js';
 import type { ResolveIO } from './resolve.js';
 import type { AlgoRunOptions } from './algo-options.js';
+import { readHeldCheckpoints } from './resume-checks.js';
 
 /** examples/ at the repository root, or DTRAIN_EXAMPLES_DIR. */
 export function examplesDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -15,8 +16,8 @@ export function examplesDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Builds the schedule once (createSchedule throws TopologyError naming a bad name, size or option). */
-export function checkTopology(name: string, nodes: number, seed: number, localSize?: number): void {
-  topology.createSchedule(name, nodes, { seed, ...(localSize === undefined ? {} : { localSize }) });
+export function checkTopology(name: string, nodes: number, seed: number, localSize?: number): string {
+  return topology.createSchedule(name, nodes, { seed, ...(localSize === undefined ? {} : { localSize }) }).name;
 }
 
 /** The workers' own check (validateAlgorithm), run before any of them starts. */
@@ -46,5 +47,6 @@ export function nodeIO(): ResolveIO {
     env: process.env,
     checkTopology,
     checkAlgorithm,
+    checkpoints: readHeldCheckpoints,
   };
 }

@@ -1,20 +1,32 @@
 /** `dtrain launch` options, declared once: commander flags, help text with defaults, raw types. */
-import { type Command, Option } from 'commander';
-import {
-  DEFAULT_ALGORITHM,
-  DEFAULT_GRACE_S,
-  DEFAULT_PORT,
-  DEFAULT_SEED,
-  DEFAULT_TIMEOUT_S,
-  DEFAULT_TOPOLOGY,
-} from './constants.js';
+import type { Command } from 'commander';
+import { DEFAULT_ALGORITHM, DEFAULT_GRACE_S, DEFAULT_TOPOLOGY } from './constants.js';
 import { UsageError } from './errors.js';
-import { DEFAULT_SECURE, SECURE_MODES } from '@dtrain/runtime/contract';
+import {
+  backendOption,
+  clusterOption,
+  envOption,
+  exampleOption,
+  gpusOption,
+  hostfileOption,
+  hostsOption,
+  ifaceOption,
+  nodesOption,
+  nprocPerNodeOption,
+  portOption,
+  rateOption,
+  resumeOption,
+  secureOption,
+  seedOption,
+  timeoutOption,
+} from './option-defs.js';
 import { addAlgoOptions, type AlgoFlagsRaw } from './algo-options.js';
 
 /** What commander hands over: strings, as typed by the user. */
 export interface LaunchOptionsRaw extends AlgoFlagsRaw {
   nodes?: string;
+  /** --nproc-per-node (torchrun's name): --nodes alone, per host with --hosts. */
+  nprocPerNode?: string;
   gpus?: string;
   algorithm: string;
   topology: string;
@@ -42,51 +54,48 @@ export interface LaunchOptionsRaw extends AlgoFlagsRaw {
   sshConfig?: string;
   /** --env NAME[=VALUE], repeatable. */
   env?: string[];
+  /** --resume auto|never|must (unset: the script's, else auto). */
+  resume?: string;
+  /** --verbose: every rank's eval lines on the terminal. */
+  verbose?: boolean;
 }
+
+export { resumeOption };
 
 /** Options shared by launch, compose and k8s (the run itself). */
 export function addRunOptions(cmd: Command): Command {
   return addAlgoOptions(cmd)
-    .option('-n, --nodes <n>', 'number of worker processes (default: one per GPU; required without GPUs)')
+    .addOption(nodesOption('default: one per GPU; required without GPUs'))
     .option('--algorithm <name>', 'decentralized algorithm', DEFAULT_ALGORITHM)
     .option('--topology <name>', 'communication graph or schedule', DEFAULT_TOPOLOGY)
     .option('--global-avg-period <k>', 'Gossip-PGA: global average every k steps (default: the algorithm\'s)')
     .option('--overlap', 'dsgd, pga: send the neighbour exchange while the gradient is computed (x(k+1) = W x(k) - lr g)')
-    .option('--backend <name>', 'TensorFlow.js backend (default: the worker picks one)')
-    .option('--seed <n>', 'seed shared by every rank', String(DEFAULT_SEED))
-    .option('--port <n>', 'rendezvous port on rank 0\'s host', String(DEFAULT_PORT))
-    .option('--timeout <seconds>', 'receive and rendezvous timeout in the workers', String(DEFAULT_TIMEOUT_S))
-    .option('--iface <name>', 'network interface the workers bind (default: all)')
-    .option('--example <name>', 'run examples/<name>/train.mjs instead of a script path')
+    .addOption(backendOption())
+    .addOption(seedOption())
+    .addOption(portOption())
+    .addOption(timeoutOption())
+    .addOption(ifaceOption())
+    .addOption(exampleOption())
     .option('--job-id <id>', 'job id shared by every rank (default: random)')
-    .addOption(
-      new Option('--secure <mode>', 'mac: every frame MACed (header and body), in the clear; curve: also encrypted with CURVE, rendezvous included (slower)')
-        .choices([...SECURE_MODES])
-        .default(DEFAULT_SECURE),
-    );
+    .addOption(secureOption())
+    .addOption(resumeOption());
 }
 
 export function addLaunchOptions(cmd: Command): Command {
   return addRunOptions(cmd)
-    .option('--gpus <list>', 'GPU indices, one process each, e.g. 0,1,3; "none" for CPU (default: every GPU nvidia-smi reports)')
+    .addOption(nprocPerNodeOption())
+    .addOption(gpusOption())
     .option('--out <dir>', 'output directory: logs, summary.json (default: runs/<timestamp>-<algorithm>-<topology>)')
-    .addOption(new Option('--hosts <list>', 'start ranks over ssh on these hosts, e.g. a:4,b:4 (host:processes)').conflicts('hostfile'))
-    .option('--hostfile <file>', 'hosts, one per line: "host slots=4" or "host:4"')
+    .addOption(hostsOption())
+    .addOption(hostfileOption())
     .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL when stopping workers', String(DEFAULT_GRACE_S))
-    .addOption(
-      new Option('--cluster <kind>', 'local: plain processes; netns: one network namespace per rank on a bridge, an emulated multi-host cluster (root only)')
-        .choices(['local', 'netns'])
-        .default('local'),
-    )
-    .option('--rate <rate>', 'with --cluster netns: link rate of every rank, e.g. 1gbit or 100mbit (default: unlimited)')
-    .option('-x, --env <NAME[=VALUE]>', 'set a variable on every rank, or forward the launcher\'s own with NAME alone (repeatable)', collect, [])
+    .addOption(clusterOption())
+    .addOption(rateOption())
+    .addOption(envOption())
+    .option('-v, --verbose', 'show every rank\'s eval lines (default: rank 0\'s; DIR/rank-<i>.ndjson has all)')
     .option('--ssh-port <n>', 'ssh port of the --hosts machines (default: ssh\'s own, usually 22)')
     .option('--ssh-identity-file <file>', 'private key for ssh to the --hosts machines')
     .option('--ssh-config <file>', 'ssh_config file for the --hosts machines (ssh -F): users, ports, keys, jump hosts');
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** Parse an integer option or throw a UsageError naming the flag, the value and the fix. */

@@ -4,6 +4,7 @@
  * Pure: the caller passes the clock.
  */
 import { ContractError, decodeRecord, type WorkerRecord } from '@dtrain/runtime/contract';
+import { formatCount } from './human.js';
 
 export interface ProgressRecord {
   step: number;
@@ -56,7 +57,11 @@ export class ProgressTracker {
   private readonly losses = new Map<number, number>();
   private first: { step: number; at: number } | null = null;
 
+  /** Each rank's first record: a resumed run starts at its checkpoint's step, not at 0. */
+  private readonly firsts = new Map<number, ProgressRecord>();
+
   update(rank: number, p: ProgressRecord, nowMs: number): void {
+    if (!this.firsts.has(rank) && p.elapsedSeconds !== undefined) this.firsts.set(rank, p);
     const before = this.latest.get(rank);
     // A progress record keeps the rate of the step before it.
     this.latest.set(rank, p.samplesPerSec === undefined && before?.samplesPerSec !== undefined ? { ...p, samplesPerSec: before.samplesPerSec } : p);
@@ -76,7 +81,7 @@ export class ProgressTracker {
     const rates = all.filter((p) => p.samplesPerSec !== undefined);
     if (rates.length > 0) snap.samplesPerSec = rates.reduce((s, p) => s + (p.samplesPerSec ?? 0), 0);
     if (total !== undefined) {
-      const eta = etaSeconds(all, step, total, this.first, nowMs);
+      const eta = etaSeconds([...this.latest.entries()], this.firsts, step, total, this.first, nowMs);
       if (eta !== undefined) snap.etaS = eta;
     }
     return snap;
@@ -84,18 +89,32 @@ export class ProgressTracker {
 }
 
 /**
- * Seconds left: from the slowest rank's own clock (steps done over its
- * seconds since its first step) when the records carry it, else from the
- * launcher's clock since the first record it saw.
+ * Seconds left: from the slowest rank's own clock (the steps it took since
+ * its first record over the seconds they took, so that a resumed run, which
+ * starts at its checkpoint's step, is not counted as fast) when the records
+ * carry it, else from the launcher's clock since the first record it saw.
  */
-function etaSeconds(all: ProgressRecord[], step: number, total: number, first: { step: number; at: number }, nowMs: number): number | undefined {
-  const slowest = all.find((p) => p.step === step);
-  if (slowest?.elapsedSeconds !== undefined && slowest.elapsedSeconds > 0 && step > 0) {
-    return Math.max(0, (total - step) * (slowest.elapsedSeconds / step));
+function etaSeconds(
+  latest: [number, ProgressRecord][],
+  firsts: ReadonlyMap<number, ProgressRecord>,
+  step: number,
+  total: number,
+  first: { step: number; at: number },
+  nowMs: number,
+): number | undefined {
+  const slowest = latest.find(([, p]) => p.step === step);
+  const nowS = slowest?.[1].elapsedSeconds;
+  if (slowest !== undefined && nowS !== undefined && nowS > 0 && step > 0) {
+    const from = firsts.get(slowest[0]);
+    const stepsHere = from === undefined ? 0 : step - from.step;
+    const secondsHere = from?.elapsedSeconds === undefined ? 0 : nowS - from.elapsedSeconds;
+    // Until a second record, the first one's own pace (steps from 0: right unless the run resumed).
+    const perStep = stepsHere > 0 && secondsHere > 0 ? secondsHere / stepsHere : nowS / step;
+    return Math.max(0, (total - step) * perStep);
   }
   const elapsedS = (nowMs - first.at) / 1000;
-  const done = step - first.step;
-  return done > 0 && elapsedS > 0 ? Math.max(0, (total - step) / (done / elapsedS)) : undefined;
+  const doneSteps = step - first.step;
+  return doneSteps > 0 && elapsedS > 0 ? Math.max(0, (total - step) / (doneSteps / elapsedS)) : undefined;
 }
 
 export function formatDuration(s: number): string {
@@ -106,7 +125,7 @@ export function formatDuration(s: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }
 
-/** `step 120/1000 [####......] 12% loss 0.4321 1.2e+3 samples/s ETA 1m20s` */
+/** `step 120/1000 [####......] 12% loss 0.4321 12.3k samples/s ETA 1m20s` */
 export function renderBar(s: ProgressSnapshot, barWidth = 20): string {
   const parts = [s.totalSteps !== undefined ? `step ${s.step}/${s.totalSteps}` : `step ${s.step}`];
   if (s.totalSteps !== undefined) {
@@ -115,7 +134,7 @@ export function renderBar(s: ProgressSnapshot, barWidth = 20): string {
     parts.push(`[${'#'.repeat(full)}${'.'.repeat(barWidth - full)}] ${Math.floor(frac * 100)}%`);
   }
   if (Number.isFinite(s.loss)) parts.push(`loss ${s.loss.toPrecision(4)}`);
-  if (s.samplesPerSec !== undefined) parts.push(`${Math.round(s.samplesPerSec)} samples/s`);
+  if (s.samplesPerSec !== undefined) parts.push(`${formatCount(s.samplesPerSec)} samples/s`);
   if (s.etaS !== undefined) parts.push(`ETA ${formatDuration(s.etaS)}`);
   return parts.join(' ');
 }

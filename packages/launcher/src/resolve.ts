@@ -8,14 +8,15 @@ import { DEFAULT_SECURE } from '@dtrain/runtime/contract';
 import { EXAMPLE_ENTRIES } from './constants.js';
 import { checkJob } from './launch-checks.js';
 import { UsageError } from './errors.js';
-import { parseGpuList } from './gpus.js';
-import { isLocalHost, parseHostfile, parseHostList, type HostSlots } from './hosts.js';
+import { isLocalHost, type HostSlots } from './hosts.js';
+import { layout } from './layout.js';
 import { MAX_NODES } from './netns/names.js';
 import { parseRate } from './netns/rate.js';
 import { intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
 import { parseAlgoFlags, type AlgoRunOptions } from './algo-options.js';
 import type { LaunchConfig } from './plan.js';
 import { parseEnvFlags, type SshSettings } from './remote.js';
+import { checkResume, type HeldCheckpoint } from './resume-checks.js';
 
 export interface ResolveIO {
   cwd: string;
@@ -31,17 +32,21 @@ export interface ResolveIO {
   env?: Readonly<Record<string, string | undefined>>;
   /** Random hex string of `bytes` bytes. */
   randomHex(bytes: number): string;
-  /** Throws when the topology cannot be built for this many nodes (localSize: ranks per host, when every host has as many). */
-  checkTopology?(name: string, nodes: number, seed: number, localSize?: number): void;
+  /** Throws when the topology cannot be built for this many nodes (localSize: ranks per host, when every host has as many); else may return the schedule's name. */
+  checkTopology?(name: string, nodes: number, seed: number, localSize?: number): string | void;
   /** Throws when the algorithm is unknown, or refuses this topology or these options (as the workers would). */
   checkAlgorithm?(algorithm: string, topology: string, nodes: number, seed: number, options: { globalAvgPeriod?: number; overlap?: boolean } & AlgoRunOptions, localSize?: number): void;
   /** This machine's network interface names (for --iface); absent: not checked. */
   interfaces?(): string[];
+  /** The checkpoints already in an output directory (for --resume); absent: not checked. */
+  checkpoints?(out: string): HeldCheckpoint[];
 }
 
 export interface ResolvedLaunch {
   config: LaunchConfig;
   graceMs: number;
+  /** What the workers will do with the checkpoints in --out, when there are some. */
+  resumeNote?: string;
 }
 
 /** Examples that have an entry file, sorted. */
@@ -55,10 +60,26 @@ export function knownExamples(io: Pick<ResolveIO, 'examplesDir' | 'isFile' | 'li
   return dirs.filter((d) => EXAMPLE_ENTRIES.some((e) => io.isFile(join(io.examplesDir, d, e)))).sort();
 }
 
+/**
+ * With `--example NAME`, what follows `--` is the example's arguments, all of
+ * them: commander hands the first one over as the script (`dtrain launch
+ * --example mnist -- --epochs 1`). `rawArgs`: the command line as typed.
+ */
+export function exampleArgs(
+  script: string | undefined,
+  args: string[],
+  example: string | undefined,
+  rawArgs: readonly string[],
+): { script: string | undefined; args: string[] } {
+  if (example === undefined || script === undefined) return { script, args };
+  const dd = rawArgs.indexOf('--');
+  return dd >= 0 && rawArgs[dd + 1] === script ? { script: undefined, args: [script, ...args] } : { script, args };
+}
+
 /** The script to run: a path, or `--example NAME` -> examples/NAME/train.mjs (or train.js, index.mjs...). */
 export function resolveScript(script: string | undefined, example: string | undefined, io: ResolveIO): string {
   if (script !== undefined && example !== undefined) {
-    throw new UsageError(`got both a script (${script}) and --example ${example}; give one of them`);
+    throw new UsageError(`got both a script (${script}) and --example ${example}; give one of them (arguments for the example go after --)`);
   }
   if (example !== undefined) {
     for (const entry of EXAMPLE_ENTRIES) {
@@ -83,72 +104,6 @@ function timestamp(d: Date): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
-interface Layout {
-  nodes: number;
-  gpus: number[] | null;
-  hosts: HostSlots[];
-}
-
-function layout(raw: LaunchOptionsRaw, io: ResolveIO): Layout {
-  const nodesFlag = raw.nodes === undefined ? undefined : intOption('--nodes', raw.nodes, 1);
-  const gpusFlag = raw.gpus === undefined ? undefined : parseGpuList(raw.gpus);
-  const hostList =
-    raw.hosts !== undefined ? parseHostList(raw.hosts)
-    : raw.hostfile !== undefined ? parseHostfile(readHostfile(raw.hostfile, io), raw.hostfile)
-    : null;
-  if (hostList !== null) {
-    const total = hostList.reduce((s, h) => s + h.slots, 0);
-    const nodes = nodesFlag ?? total;
-    const where = raw.hosts !== undefined ? `--hosts ${raw.hosts}` : `--hostfile ${raw.hostfile}`;
-    if (nodes > total) throw new UsageError(`--nodes ${nodes} does not fit ${where} (${total} slots); lower --nodes or add slots`);
-    const widest = Math.max(...hostList.map((h) => h.slots));
-    if (gpusFlag !== undefined && gpusFlag.length > 0 && widest > gpusFlag.length) {
-      throw new UsageError(`--gpus ${raw.gpus} lists ${gpusFlag.length} GPUs but a host in ${where} has ${widest} slots; list one GPU per slot`);
-    }
-    const remote = hostList.some((h) => !isLocalHost(h.host, [io.hostname]));
-    if (remote && isLocalHost(hostList[0].host, []) ) {
-      throw new UsageError(`rank 0 runs on ${hostList[0].host}, which the other hosts cannot dial; name rank 0's host by a reachable address in ${where}`);
-    }
-    return { nodes, gpus: gpusFlag ?? null, hosts: hostList };
-  }
-  let nodes: number;
-  let gpus: number[];
-  if (gpusFlag !== undefined && gpusFlag.length > 0) {
-    if (nodesFlag !== undefined && nodesFlag !== gpusFlag.length) {
-      throw new UsageError(
-        `--nodes ${nodesFlag} does not match --gpus ${raw.gpus} (${gpusFlag.length} GPUs, one process each); drop --nodes or list ${nodesFlag} GPU ids (repeats share a GPU)`,
-      );
-    }
-    nodes = gpusFlag.length;
-    gpus = gpusFlag;
-  } else {
-    const detected = gpusFlag === undefined ? io.detectGpus() : [];
-    if (detected.length === 0) {
-      if (nodesFlag === undefined) {
-        const why = gpusFlag === undefined ? 'nvidia-smi reports no GPU' : 'with --gpus none';
-        throw new UsageError(`--nodes is required when running on CPU (${why}); write e.g. --nodes 4`);
-      }
-      nodes = nodesFlag;
-      gpus = [];
-    } else {
-      nodes = nodesFlag ?? detected.length;
-      if (nodes > detected.length) {
-        throw new UsageError(
-          `--nodes ${nodes} but nvidia-smi reports ${detected.length} GPUs; lower --nodes, share GPUs with --gpus (e.g. --gpus ${[...detected, ...detected].slice(0, nodes).join(',')}) or use --gpus none`,
-        );
-      }
-      gpus = detected.slice(0, nodes);
-    }
-  }
-  return { nodes, gpus, hosts: [{ host: 'localhost', slots: nodes }] };
-}
-
-function readHostfile(path: string, io: ResolveIO): string {
-  const abs = resolvePath(io.cwd, path);
-  if (!io.isFile(abs)) throw new UsageError(`--hostfile ${JSON.stringify(path)} not found (looked at ${abs}); check the path`);
-  return io.readFile(abs);
-}
-
 /** Ranks per host as the workers will see it (DTRAIN_LOCAL_WORLD_SIZE): the same on every host, else undefined. */
 export function uniformLocalSize(hosts: readonly { slots: number }[], nodes: number, netns: boolean): number | undefined {
   if (netns) return 1;
@@ -162,10 +117,11 @@ export function uniformLocalSize(hosts: readonly { slots: number }[], nodes: num
   return counts.length > 0 && counts.every((c) => c === counts[0]) ? counts[0] : undefined;
 }
 
-function checkTopologyFits(raw: LaunchOptionsRaw, nodes: number, seed: number, io: ResolveIO, localSize: number | undefined): void {
-  if (io.checkTopology === undefined) return;
+/** The schedule's name (as checkpoints record it), once the topology is known to fit. */
+function checkTopologyFits(raw: LaunchOptionsRaw, nodes: number, seed: number, io: ResolveIO, localSize: number | undefined): string {
+  if (io.checkTopology === undefined) return raw.topology;
   try {
-    io.checkTopology(raw.topology, nodes, seed, localSize);
+    return io.checkTopology(raw.topology, nodes, seed, localSize) ?? raw.topology;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new UsageError(`--topology ${raw.topology} with ${nodes} nodes: ${msg}`);
@@ -245,7 +201,7 @@ export function resolveLaunch(
   const extraEnv = parseEnvFlags(raw.env ?? [], io.env ?? {});
   const path = resolveScript(script, raw.example, io);
   const localSize = uniformLocalSize(hosts, nodes, netns !== undefined);
-  checkTopologyFits(raw, nodes, seed, io, localSize);
+  const schedule = checkTopologyFits(raw, nodes, seed, io, localSize);
   const algo = parseAlgoFlags(raw);
   checkAlgorithmFits(raw, nodes, seed, globalAvgPeriod, algo, io, localSize);
   const out = raw.out !== undefined ? resolvePath(io.cwd, raw.out) : join(io.cwd, 'runs', `${timestamp(io.now)}-${raw.algorithm}-${raw.topology}`);
@@ -260,6 +216,7 @@ export function resolveLaunch(
     ...(raw.overlap === true ? { overlap: true } : {}),
     ...algo,
     secure: raw.secure ?? DEFAULT_SECURE,
+    ...(raw.resume !== undefined ? { resume: raw.resume } : {}),
   };
   const config: LaunchConfig = {
     script: path,
@@ -280,9 +237,12 @@ export function resolveLaunch(
     ssh,
     ...(netns !== undefined ? { netns } : {}),
   };
-  checkJob(
-    { nodes, jobId: config.jobId, options, out, allHere: netns === undefined && hosts.every((h) => isLocalHost(h.host, [io.hostname])) },
-    io,
-  );
-  return { config, graceMs: Math.round(graceS * 1000) };
+  const allHere = hosts.every((h) => isLocalHost(h.host, [io.hostname]));
+  checkJob({ nodes, jobId: config.jobId, options, out, allHere: netns === undefined && allHere }, io);
+  // Checkpoints of ranks on other machines are theirs to check.
+  const resumeNote =
+    allHere && io.checkpoints !== undefined
+      ? checkResume({ mode: raw.resume, out, nodes, algorithm: raw.algorithm, topology: schedule, seed }, io.checkpoints(out))
+      : undefined;
+  return { config, graceMs: Math.round(graceS * 1000), ...(resumeNote !== undefined ? { resumeNote } : {}) };
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { accuracy, fileHandler, loadMnist } from '@dtrain/runtime';
-import { cleanup, startCli, tempDir } from './job-helpers.js';
+import { cleanup, freePort, startCli, tempDir } from './job-helpers.js';
 
 afterEach(cleanup);
 beforeAll(async () => {
@@ -20,7 +20,9 @@ beforeAll(async () => {
 describe.each(['cpu', 'auto'])('dtrain launch --example mnist --backend %s', (backend) => {
   it('saves the average model to OUT/model/, and the loaded model is far above chance on the test set', async () => {
     const out = tempDir('dtrain-mnist-model-');
-    const job = startCli(['launch', '--nodes', '2', '--example', 'mnist', '--backend', backend, '--out', out], { STEPS: '150', EVAL_EVERY: '0', EVAL_SAMPLES: '500', LOG_EVERY: '50' });
+    // A free port: the default one may be held by another job on this machine.
+    const port = String(await freePort());
+    const job = startCli(['launch', '--nodes', '2', '--example', 'mnist', '--backend', backend, '--port', port, '--out', out], { STEPS: '150', EVAL_EVERY: '0', EVAL_SAMPLES: '500', LOG_EVERY: '50' });
     const exit = await job.exited;
     expect(exit.code, exit.stderr).toBe(0);
     expect(existsSync(join(out, 'model', 'model.json'))).toBe(true);

@@ -12,6 +12,7 @@ export { freePort, tempDir };
 
 export const BIN = fileURLToPath(new URL('../bin/dtrain.js', import.meta.url));
 export const TRAIN_FIXTURE = fileURLToPath(new URL('./fixtures/train-job.mjs', import.meta.url));
+export const FIT_FIXTURE = fileURLToPath(new URL('./fixtures/fit-job.mjs', import.meta.url));
 export const LR_EXAMPLE = fileURLToPath(new URL('../../../examples/logistic-regression/train.mjs', import.meta.url));
 export const SECRET = 'launch-job-test-secret-0123456789';
 
@@ -34,7 +35,12 @@ export interface Running {
 
 /** Start `node dtrain.js ...args` with extra environment variables. */
 export function startCli(args: string[], env: Record<string, string>, cwd?: string): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd });
+  return startProcess(process.execPath, [BIN, ...args], env, cwd);
+}
+
+/** Start any command (e.g. `script` around the CLI), kept and cleaned up as startCli's are. */
+export function startProcess(file: string, args: string[], env: Record<string, string>, cwd?: string): Running {
+  const child = spawn(file, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], cwd });
   children.add(child);
   if (child.pid !== undefined) pidsSeen.add(child.pid);
   const output = { stdout: '', stderr: '' };
@@ -125,7 +131,7 @@ export function rankLog(out: string, rank: number): Record<string, unknown>[] {
 function ours(pid: number): boolean {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return [BIN, TRAIN_FIXTURE, LR_EXAMPLE].some((p) => cmd.includes(p));
+    return [BIN, TRAIN_FIXTURE, FIT_FIXTURE, LR_EXAMPLE].some((p) => cmd.includes(p));
   } catch {
     return false;
   }

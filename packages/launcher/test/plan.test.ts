@@ -42,7 +42,7 @@ function usage(f: () => unknown): UsageError {
 
 describe('plan on one machine', () => {
   it('--gpus 0,1,3: one process each, its own CUDA_VISIBLE_DEVICES, ranks 0..2 in the contract', () => {
-    const { config } = resolveLaunch('train.mjs', ['--lr', '0.1'], raw({ gpus: '0,1,3' }), io());
+    const { config } = resolveLaunch('train.mjs', ['--lr', '0.1'], raw({ gpus: '0,1,3' }), io({ detectGpus: () => [0, 1, 2, 3] }));
     const specs = plan(config);
     expect(specs.map((s) => s.env.CUDA_VISIBLE_DEVICES)).toEqual(['0', '1', '3']);
     specs.forEach((s, i) => {
@@ -88,6 +88,15 @@ describe('plan on one machine', () => {
     ['bad timeout', raw({ nodes: '2', timeout: 'soon' }), /--timeout "soon"/],
   ])('%s is a usage error naming the value', (_name, options, message) => {
     expect(usage(() => resolveLaunch('train.mjs', [], options, io({ detectGpus: () => (options.nodes === '3' && !options.gpus ? [0, 1] : []) }))).message).toMatch(message);
+  });
+
+  it('--gpus ids this machine lacks are a usage error naming the flag and the fix', () => {
+    const none = usage(() => resolveLaunch('train.mjs', [], raw({ gpus: '0,0' }), io()));
+    expect(none.message).toMatch(/^--gpus 0,0: nvidia-smi reports no GPU.*--gpus none --nodes 2/);
+    const two = usage(() => resolveLaunch('train.mjs', [], raw({ gpus: '1,5,5' }), io({ detectGpus: () => [0, 1] })));
+    expect(two.message).toMatch(/^--gpus 1,5,5: this machine has no GPU 5 \(nvidia-smi reports 0, 1\)/);
+    // Repeats of ids it has share that GPU.
+    expect(resolveLaunch('train.mjs', [], raw({ gpus: '1,1' }), io({ detectGpus: () => [0, 1] })).config.gpus).toEqual([1, 1]);
   });
 
   it('a missing script is a usage error naming the path', () => {

@@ -42,6 +42,14 @@ describe('ProgressTracker', () => {
     expect(renderBar(s as NonNullable<typeof s>)).toMatch(/^step 20\/100 \[####\.+\] 20% loss .* 128 samples\/s ETA 40s$/);
   });
 
+  it('a resumed run (first record at step 201) gets its ETA from the steps this process took', () => {
+    const t = new ProgressTracker();
+    // Resumed at 200: 1 s for its first step, then 10 steps a second.
+    t.update(0, progressOf(step(201, { elapsedSeconds: 1 })), 0);
+    t.update(0, progressOf(step(301, { elapsedSeconds: 11, totalSteps: 1000 })), 0);
+    expect(t.snapshot(0)?.etaS).toBeCloseTo(69.9, 6);
+  });
+
   it('a progress record moves the step on and keeps the rank\'s last rate and loss', () => {
     const t = new ProgressTracker();
     t.update(0, progressOf(step(10)), 0);

@@ -11,6 +11,7 @@
  */
 export * from './env.js';
 export * from './errors.js';
+export { describeFailure, installFailureHandler, EXIT_FAILED } from './failure.js';
 export * from './contract/defaults.js';
 export * from './contract/records.js';
 export * from './contract/summary.js';
@@ -25,6 +26,7 @@ export {
   type AlgorithmOptions,
 } from './algorithms/index.js';
 export { PARENT_PID_VAR } from './train/parent-watch.js';
+export { checkpointDir, listCheckpoints, readCheckpointHeader, type CheckpointHeader, type CheckpointMeta } from './train/checkpoint.js';
 export { SECURE_MODES, DEFAULT_SECURE, type SecureMode } from './transport/secure.js';
 export { COMPRESS_CHOICES, compressProblem } from './transport/compress-spec.js';
 export { workerScriptPath } from './bin/paths.js';

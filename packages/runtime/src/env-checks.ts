@@ -23,9 +23,24 @@ export function checkJobId(jobId: string): string {
   return jobId;
 }
 
+/**
+ * What a run does with the checkpoints in its output directory (DTRAIN_RESUME, `--resume`):
+ * auto: continue from the newest step every rank holds intact, if any; never: delete them and
+ * start over; must: continue, or stop when there is none.
+ */
+export const RESUME_MODES = ['auto', 'never', 'must'] as const;
+export type ResumeMode = (typeof RESUME_MODES)[number];
+/** DTRAIN_RESUME when nothing names a mode (and a script passes no `resume` to fit). */
+export const DEFAULT_RESUME: ResumeMode = 'auto';
+
+export function isResumeMode(v: unknown): v is ResumeMode {
+  return typeof v === 'string' && (RESUME_MODES as readonly string[]).includes(v);
+}
+
 export interface CheckedOptions {
   backend?: string;
   timeoutMs?: number;
+  resume?: string;
   compress?: string;
   consensusStep?: number;
   outerOptimizer?: string;
@@ -61,5 +76,8 @@ export function checkRunOptions(options: CheckedOptions): void {
   }
   if (options.timeoutMs !== undefined && options.timeoutMs < 1) {
     throw new WorkerEnvError('DTRAIN_TIMEOUT_MS', `DTRAIN_TIMEOUT_MS=${options.timeoutMs} would fail every receive at once; use a positive number of milliseconds (e.g. 30000)`);
+  }
+  if (options.resume !== undefined && !isResumeMode(options.resume)) {
+    throw new WorkerEnvError('DTRAIN_RESUME', `DTRAIN_RESUME=${JSON.stringify(options.resume)} is not a resume mode; use one of ${RESUME_MODES.join(', ')}`);
   }
 }

@@ -56,6 +56,8 @@ export interface RunOptions {
   outerOptimizer?: string;
   outerLr?: number;
   outerMomentum?: number;
+  /** Checkpoints in the output directory: 'auto' (resume when there are some), 'never' (start over), 'must' (DTRAIN_RESUME). */
+  resume?: string;
 }
 
 export interface Rendezvous {
@@ -100,6 +102,7 @@ export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; 
   outerOptimizer: { name: 'DTRAIN_OUTER_OPTIMIZER', kind: 'string' },
   outerLr: { name: 'DTRAIN_OUTER_LR', kind: 'number' },
   outerMomentum: { name: 'DTRAIN_OUTER_MOMENTUM', kind: 'number' },
+  resume: { name: 'DTRAIN_RESUME', kind: 'string' },
 };
 
 type Env = Readonly<Record<string, string | undefined>>;

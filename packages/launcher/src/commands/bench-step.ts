@@ -11,10 +11,11 @@ import { BACKEND_CHOICES, workerScriptPath } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
 import { intOption } from '../options.js';
 import { tfThreadEnv } from '../threads.js';
+import { backendOption, nodesOption, timeoutOption } from '../option-defs.js';
 import { numberList, runForResults, timeoutMsOption } from './local-workers.js';
 
 interface StepFlags {
-  backend: string;
+  backend?: string;
   model: string;
   hidden?: string;
   batch: string;
@@ -76,8 +77,9 @@ function hiddenOption(raw: string | undefined, model: string): number[] | undefi
 }
 
 async function stepAction(flags: StepFlags): Promise<void> {
-  if (!(BACKEND_CHOICES as readonly string[]).includes(flags.backend)) {
-    throw new UsageError(`--backend ${JSON.stringify(flags.backend)} is not one of ${BACKEND_CHOICES.join(', ')}`);
+  const backend = flags.backend ?? 'auto';
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) {
+    throw new UsageError(`--backend ${JSON.stringify(backend)} is not one of ${BACKEND_CHOICES.join(', ')}`);
   }
   if (flags.model !== 'mlp' && flags.model !== 'cnn') throw new UsageError(`--model ${JSON.stringify(flags.model)} is not mlp or cnn`);
   const hidden = hiddenOption(flags.hidden, flags.model);
@@ -87,7 +89,7 @@ async function stepAction(flags: StepFlags): Promise<void> {
   const rounds = intOption('--rounds', flags.rounds, 1, 1000);
   const timeoutMs = timeoutMsOption(flags.timeout);
   const threads = tfThreadEnv(nodes, process.env);
-  const params = { backend: flags.backend, model: flags.model, hidden, batch, steps, rounds, warmup: 3, timeoutMs };
+  const params = { backend, model: flags.model, hidden, batch, steps, rounds, warmup: 3, timeoutMs };
   const results = await runForResults('bench step', { script: workerScriptPath('step'), params, nodes, graceMs: 2 * timeoutMs + 5_000, env: threads.env });
   const series = (key: string): number[][] => results.map((r, k) => numberList(r[key], rounds, `rank ${k}'s ${key}`));
   const all = (key: string): number => median(series(key).flat());
@@ -144,14 +146,15 @@ export function registerBenchStep(bench: Command): void {
   bench
     .command('step')
     .description("a dtrain step's cost apart from communication, against bare tfjs loops in the same processes")
-    .option('--backend <name>', `tensorflow, wasm, cpu or auto`, 'auto')
+    .addOption(backendOption())
     .option('--model <mlp|cnn>', 'model to train', 'mlp')
     .option('--hidden <widths>', 'MLP hidden layer widths, e.g. 2048,1024 (default 128)')
     .option('--batch <n>', 'samples per step', '4')
-    .requiredOption('--nodes <n>', 'number of ranks (processes on this machine)')
+    .addOption(nodesOption().makeOptionMandatory())
     .option('--steps <k>', 'steps per loop and round', '10')
     .option('--rounds <r>', 'rounds of alternating loops (fewer get noisy under load)', '15')
-    .option('--timeout <seconds>', 'how long a rank waits for a peer before failing', '120')
+    // A step of a large model on a loaded machine: a longer wait than a training job's.
+    .addOption(timeoutOption(120))
     .option('--json', 'print one JSON object')
     .action(stepAction);
 }

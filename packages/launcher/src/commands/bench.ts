@@ -14,6 +14,7 @@ import { workerScriptPath } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
 import { intOption } from '../options.js';
 import { registerBenchStep } from './bench-step.js';
+import { nodesOption } from '../option-defs.js';
 import { commOptions, numberList, runForResults, timeoutMsOption, transportOption } from './local-workers.js';
 
 interface BenchFlags {
@@ -151,13 +152,14 @@ export function registerBench(program: Command): void {
   const comm = bench
     .command('comm')
     .description('time a neighbour exchange or ring allreduce between N local processes against raw sockets')
-    .requiredOption('--nodes <n>', 'number of processes')
+    .addOption(nodesOption().makeOptionMandatory())
     .requiredOption('--floats <m>', 'float32 elements per vector')
     .option('--op <exchange|allreduce>', 'operation to time', 'exchange')
     .option('--topology <name>', 'schedule for --op exchange', 'ring')
     .option('--iters <k>', 'timed iterations (after one warm-up)', '7')
     .option('--chunk <floats>', 'floats per streamed frame (communicator default 2^20)')
     .option('--lanes <k>', 'chunks in flight at once (communicator default 8)');
+  // Frames of up to hundreds of MB on a loaded machine: a longer wait than a training job's.
   commOptions(comm, 60, 'print one JSON object').action(benchAction);
   registerBenchStep(bench);
 }

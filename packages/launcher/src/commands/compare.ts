@@ -8,7 +8,11 @@ import { RunDataError, UsageError } from '../errors.js';
 import { nodeIO } from '../node-io.js';
 import { intOption } from '../options.js';
 import { resolveScript } from '../resolve.js';
-import { DEFAULT_SEED } from '../constants.js';
+import { passThroughFlags, type PassThroughRaw } from '../compare/launch-flags.js';
+import {
+  backendOption, clusterOption, envOption, exampleOption, gpusOption, hostfileOption, hostsOption, ifaceOption, nodesOption, nprocPerNodeOption,
+  rateOption, seedOption, timeoutOption,
+} from '../option-defs.js';
 
 const EXAMPLES = `
 Examples:
@@ -21,7 +25,7 @@ Re-read finished runs and rewrite the outputs: dtrain compare --rebuild --out DI
 Writes OUT/<config>/ (each run), OUT/comparison.json, OUT/comparison.md and OUT/report.html.
 Exit codes: 0 ok, 1 a run failed (the others are still compared), 2 bad usage.`;
 
-export interface CompareOptionsRaw {
+export interface CompareOptionsRaw extends PassThroughRaw {
   nodes?: string;
   example?: string;
   configs?: string;
@@ -65,9 +69,11 @@ export function targetOptions(raw: Pick<CompareOptionsRaw, 'targetAccuracy' | 't
 /** Raw options -> the plan, with every check done before any run starts. */
 export function resolveCompare(script: string | undefined, args: string[], raw: CompareOptionsRaw): ComparePlan {
   const io = nodeIO();
-  if (raw.nodes === undefined) throw new UsageError('--nodes is required; write e.g. --nodes 4');
+  // torchrun's --nproc-per-node names the count on one machine; with hosts, --nodes says the total.
+  const count = raw.nodes ?? (raw.hosts === undefined && raw.hostfile === undefined ? raw.nprocPerNode : undefined);
+  if (count === undefined) throw new UsageError('--nodes is required; write e.g. --nodes 4');
   if (raw.configs === undefined) throw new UsageError('--configs is required; write e.g. --configs psgd,dsgd:ring');
-  const nodes = intOption('--nodes', raw.nodes, 1);
+  const nodes = intOption(raw.nodes !== undefined ? '--nodes' : '--nproc-per-node', count, 1);
   const seed = intOption('--seed', raw.seed, 0);
   const configs = parseConfigs(raw.configs, nodes, seed);
   if (raw.steps !== undefined && raw.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
@@ -82,6 +88,7 @@ export function resolveCompare(script: string | undefined, args: string[], raw: 
     ...(raw.cluster === 'netns' ? ['--cluster', 'netns', ...(raw.rate !== undefined ? ['--rate', raw.rate] : [])] : []),
     ...(raw.backend !== undefined ? ['--backend', raw.backend] : []),
     ...(raw.port !== undefined ? ['--port', String(intOption('--port', raw.port, 1, 65535))] : []),
+    ...passThroughFlags(raw),
   ];
   const out = raw.out !== undefined ? resolvePath(io.cwd, raw.out) : resolvePath(io.cwd, 'runs', `${timestamp(io.now)}-compare`);
   return { nodes, script: resolveScript(script, raw.example, io), scriptArgs: args, env, seed, launchFlags, configs, targetAccuracy, targetTolerance, out, freePort: raw.port === undefined && raw.cluster === 'local' };
@@ -93,18 +100,25 @@ export function registerCompare(program: Command): void {
     .description('run several algorithm/topology configurations on the same job and compare wall-clock, accuracy and communication')
     .argument('[script]', 'worker script (or use --example NAME)')
     .argument('[args...]', 'arguments for the script (write them after --)')
-    .option('-n, --nodes <n>', 'ranks per run')
-    .option('--example <name>', 'run examples/<name>/train.mjs')
+    .addOption(nodesOption('of each run'))
+    .addOption(nprocPerNodeOption())
+    .addOption(exampleOption())
     .option('--configs <list>', 'configurations, e.g. psgd,dsgd:onepeer-exp,pga:onepeer-exp:8')
     .option('--steps <n>', 'training steps per run (the workers get STEPS=n)')
     .option('--epochs <n>', 'epochs per run (the workers get EPOCHS=n)')
     .option('--target-accuracy <a>', 'accuracy for time-to-target, e.g. 0.9 (default: psgd\'s final accuracy)')
     .option('--target-tolerance <points>', 'aim at psgd\'s final accuracy less this many points, e.g. 0.5 (default 0)')
-    .option('--cluster <kind>', 'local processes, or netns: emulated hosts with shaped links', 'local')
-    .option('--rate <rate>', 'link rate for --cluster netns, e.g. 1gbit')
-    .option('--seed <n>', 'seed of every run', String(DEFAULT_SEED))
-    .option('--backend <name>', 'TensorFlow.js backend of every run')
+    .addOption(gpusOption())
+    .addOption(hostsOption())
+    .addOption(hostfileOption())
+    .addOption(clusterOption())
+    .addOption(rateOption())
+    .addOption(seedOption())
+    .addOption(backendOption())
     .option('--port <n>', 'rendezvous port (default: a free port per run on a local cluster)')
+    .addOption(timeoutOption())
+    .addOption(ifaceOption())
+    .addOption(envOption())
     .option('--out <dir>', 'output directory (default: runs/<timestamp>-compare)')
     .option('--rebuild', 'run nothing: read back the runs recorded in --out and write comparison.json, .md and report.html again')
     .addHelpText('after', EXAMPLES)

@@ -19,6 +19,8 @@ import { workerScriptPath } from '@dtrain/runtime/contract';
 import { parseAlgoFlags } from '../algo-options.js';
 import { UsageError } from '../errors.js';
 import { intOption } from '../options.js';
+import { DEFAULT_TIMEOUT_S } from '../constants.js';
+import { nodesOption, seedOption } from '../option-defs.js';
 import { commOptions, numberList, runForResults, timeoutMsOption, transportOption } from './local-workers.js';
 
 interface ConsensusFlags {
@@ -89,16 +91,16 @@ export function registerConsensus(program: Command): void {
   const consensus = program
     .command('consensus')
     .description('average consensus between N local processes over ZeroMQ; prints max |x_i - xbar| per round')
-    .requiredOption('--nodes <n>', 'number of processes')
+    .addOption(nodesOption().makeOptionMandatory())
     .requiredOption('--topology <name>', 'topology name (see `dtrain topology list`)')
     .requiredOption('--rounds <k>', 'neighbour exchanges to run')
     .option('--length <l>', 'vector length per rank', '1000')
-    .option('--seed <s>', 'seed of the starting vectors and of random topologies', '0')
+    .addOption(seedOption())
     .option('--local-size <L>', 'emulated hosts of L consecutive ranks (hier:<inter> topologies); report the bytes that cross hosts')
     .option('--op <gossip|allreduce>', 'each round one neighbour exchange, or an allreduce of the mean (hierarchical under hier)', 'gossip')
     .option('--kill-rank <r>', 'fault injection: this rank kills itself (SIGKILL) ...')
     .option('--kill-round <k>', '... when it reaches this round (default 0)')
     .option('--compress <codec>', 'CHOCO-Gossip with compressed differences: fp16, bf16, int8, topk:F')
     .option('--consensus-step <gamma>', 'with --compress: CHOCO\'s consensus step size in (0, 1]');
-  commOptions(consensus, 30, 'print {"maxDeviation": [...]} only').action(consensusAction);
+  commOptions(consensus, DEFAULT_TIMEOUT_S, 'print {"maxDeviation": [...]} only').action(consensusAction);
 }

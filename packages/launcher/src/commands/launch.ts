@@ -11,7 +11,7 @@ import { nodeIO } from '../node-io.js';
 import { addLaunchOptions, type LaunchOptionsRaw } from '../options.js';
 import { JobOutput } from '../output.js';
 import { plan, type LaunchConfig, type ProcessSpec } from '../plan.js';
-import { resolveLaunch } from '../resolve.js';
+import { exampleArgs, resolveLaunch } from '../resolve.js';
 import { describeExit, startJob, type JobOutcome } from '../spawn.js';
 import { renderSummary } from '../summary.js';
 
@@ -33,8 +33,11 @@ export function registerLaunch(program: Command): void {
     .argument('[script]', 'worker script run with node (or use --example NAME)')
     .argument('[args...]', 'arguments for the script (write them after --)')
     .addHelpText('after', EXAMPLES);
-  addLaunchOptions(cmd).action(async (script: string | undefined, args: string[], raw: LaunchOptionsRaw) => {
-    process.exitCode = await runLaunch(script, args, raw);
+  addLaunchOptions(cmd).action(async (script: string | undefined, args: string[], raw: LaunchOptionsRaw, self: Command) => {
+    // commander keeps the command line as typed on the program (not in its typings): where `--` was.
+    const typed = (self.parent as (Command & { rawArgs?: string[] }) | null)?.rawArgs ?? process.argv;
+    const given = exampleArgs(script, args, raw.example, typed);
+    process.exitCode = await runLaunch(given.script, given.args, raw);
   });
 }
 
@@ -96,20 +99,21 @@ async function openCluster(config: LaunchConfig): Promise<NetnsCluster | null> {
 }
 
 export async function runLaunch(script: string | undefined, args: string[], raw: LaunchOptionsRaw): Promise<number> {
-  const { config, graceMs } = resolveLaunch(script, args, raw, nodeIO());
+  const { config, graceMs, resumeNote } = resolveLaunch(script, args, raw, nodeIO());
+  if (resumeNote !== undefined) process.stderr.write(`dtrain: ${resumeNote}\n`);
   const cluster = await openCluster(config);
   try {
     if (cluster !== null) {
       const { hosts } = cluster;
       process.stderr.write(`dtrain: emulated cluster: ${describeCluster(cluster)}; ranks at ${hosts[0]}..${hosts[hosts.length - 1]}, rendezvous ${hosts[0]}:${config.port}\n`);
     }
-    return await runJob(config, plan(config, cluster ?? undefined), graceMs);
+    return await runJob(config, plan(config, cluster ?? undefined), graceMs, raw.verbose === true);
   } finally {
     await cluster?.destroy();
   }
 }
 
-async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: number): Promise<number> {
+async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: number, verbose: boolean): Promise<number> {
   mkdirSync(config.out, { recursive: true });
   writeFileSync(join(config.out, 'plan.json'), `${JSON.stringify(redacted(specs), null, 2)}\n`);
   const device = config.gpus === null ? 'remote' : config.gpus.length === 0 ? 'CPU' : `GPUs ${config.gpus.join(',')}`;
@@ -117,7 +121,7 @@ async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: numbe
     `dtrain: ${config.nodes} ranks (${device}) algorithm=${config.options.algorithm} topology=${config.options.topology} ${threadsLabel(specs)} job=${config.jobId} -> ${config.out}\n`,
   );
   const logs = specs.map((s) => new RankLog(s.rank, s.logPath, TAIL_LINES));
-  const output = new JobOutput(config.nodes, process.stdout.isTTY === true);
+  const output = new JobOutput(config.nodes, { out: process.stdout, err: process.stderr }, { verbose });
   const noise = new StartupNoise();
   const job = startJob(specs, {
     graceMs,

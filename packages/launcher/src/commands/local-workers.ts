@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { timeoutOption } from '../option-defs.js';
 import { workerEnvToVars } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
 import { secondsOption } from '../options.js';
@@ -43,10 +44,11 @@ export function transportOption(raw: string): 'tcp' | 'ipc' {
 }
 
 /** The options every communication command shares: --transport, --timeout and --json. */
+/** `defaultTimeoutS`: the launch default, except for benchmarks of large frames. */
 export function commOptions(command: Command, defaultTimeoutS: number, json: string): Command {
   return command
     .option('--transport <tcp|ipc>', 'ZeroMQ transport between the processes', 'tcp')
-    .option('--timeout <seconds>', 'how long a rank waits for a peer before failing', String(defaultTimeoutS))
+    .addOption(timeoutOption(defaultTimeoutS))
     .option('--json', json);
 }
 

@@ -2,9 +2,10 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { normalizeWorkerEnv, PARENT_PID_VAR, WorkerEnvError } from '@dtrain/runtime/contract';
+import { describeFailure, EXIT_FAILED, normalizeWorkerEnv, PARENT_PID_VAR, WorkerEnvError } from '@dtrain/runtime/contract';
 import { ALGO_FLAG_VARS, parseAlgoFlags, type AlgoFlagsRaw, type AlgoRunOptions } from '../algo-options.js';
 import { UsageError } from '../errors.js';
+import { resumeOption } from '../options.js';
 
 const HELP = `
 Reads the rank from DTRAIN_* variables, or from torchrun (RANK, WORLD_SIZE, LOCAL_RANK,
@@ -21,6 +22,8 @@ export interface WorkerFlags extends AlgoFlagsRaw {
   /** --overlap: DTRAIN_OVERLAP=1 for this rank (dsgd / pga overlap the exchange with the gradient). */
   overlap?: boolean;
   exitWithParent?: boolean;
+  /** --resume auto|never|must: DTRAIN_RESUME for this rank. */
+  resume?: string;
 }
 
 /**
@@ -31,6 +34,7 @@ export function prepareWorkerEnv(env: NodeJS.ProcessEnv, flags: WorkerFlags, par
   let vars: Record<string, string>;
   if (flags.overlap === true) env.DTRAIN_OVERLAP = '1';
   for (const [key, value] of Object.entries(parseAlgoFlags(flags)) as [keyof AlgoRunOptions, string | number][]) env[ALGO_FLAG_VARS[key]] = String(value);
+  if (flags.resume !== undefined) env.DTRAIN_RESUME = flags.resume;
   try {
     vars = normalizeWorkerEnv(env);
   } catch (err) {
@@ -59,6 +63,7 @@ export function registerWorker(program: Command): void {
     .option('--outer-optimizer <name>', 'set DTRAIN_OUTER_OPTIMIZER: sgd or nesterov (local-sgd, pga, diloco-gossip)')
     .option('--outer-lr <lr>', 'set DTRAIN_OUTER_LR')
     .option('--outer-momentum <mu>', 'set DTRAIN_OUTER_MOMENTUM')
+    .addOption(resumeOption())
     .option('--exit-with-parent', 'exit when the process that started this one is gone (its pid goes to the script as DTRAIN_PARENT_PID)')
     .addHelpText('after', HELP)
     .action(async (script: string, args: string[], flags: WorkerFlags) => {
@@ -75,10 +80,10 @@ export function registerWorker(program: Command): void {
       try {
         await import(pathToFileURL(path).href);
       } catch (err) {
-        // As `node SCRIPT` would: a script that fails ends this process, even
-        // when it leaves sockets or timers open (they would keep it alive).
-        process.stderr.write(`dtrain worker: ${script} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-        process.exit(1);
+        // As `node SCRIPT` after init() would: one line `E_CODE: message` (the stack only for an
+        // error without a code), and exit 1 even when sockets or timers are still open.
+        process.stderr.write(`${describeFailure(err)}\n`);
+        process.exit(EXIT_FAILED);
       }
     });
 }

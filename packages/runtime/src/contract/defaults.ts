@@ -7,6 +7,7 @@
 export { DEFAULT_ALGORITHM, DEFAULT_GLOBAL_AVG_PERIOD } from '../algorithms/constants.js';
 export { DEFAULT_TIMEOUT_MS } from '../transport/constants.js';
 export { DEFAULT_RENDEZVOUS_PORT } from '../env.js';
+export { DEFAULT_RESUME, RESUME_MODES, isResumeMode, type ResumeMode } from '../env-checks.js';
 
 /**
  * DTRAIN_TOPOLOGY when nothing names one: the one-peer exponential graph,

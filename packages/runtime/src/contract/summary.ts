@@ -45,12 +45,21 @@ export interface SummaryBase {
   outerOptimizer?: string;
 }
 
+/** One process run of a job that was resumed from checkpoints: its steps and its slowest rank's seconds. */
+export interface RunSegment {
+  fromStep: number;
+  toStep: number;
+  wallClockSeconds: number;
+}
+
 export interface RunSummary extends SummaryBase {
   nodes: number;
   /** Iterations completed (including those before a resume). */
   steps: number;
-  /** Slowest rank's seconds from its first step to the summary. */
+  /** Slowest rank's seconds from its first step to the summary, summed over the segments of a resumed run. */
   wallClockSeconds: number;
+  /** The process runs this summary accounts for, oldest first (one for a run never resumed). */
+  segments?: RunSegment[];
   /** Mean over ranks of each rank's mean step time (gradient, local update and communication). */
   meanStepSeconds: number;
   /** Mean over ranks of each rank's mean seconds per step spent on communication (exchange, allreduce; with overlap only the part the step waited for). */
@@ -75,7 +84,7 @@ export interface RunSummary extends SummaryBase {
 const SUMMARY_FIELDS = new Set([
   'algorithm', 'topology', 'schedule', 'dynamic', 'rounds', 'globalAvgPeriod', 'overlap', 'backend', 'seed', 'nodes', 'steps',
   'wallClockSeconds', 'meanStepSeconds', 'meanCommSeconds', 'meanComputeSeconds', 'finalLoss', 'finalAccuracy',
-  'finalLocalAccuracy', 'consensusDistance', 'ranks', 'secure', 'dropped', 'compress', 'outerOptimizer',
+  'finalLocalAccuracy', 'consensusDistance', 'ranks', 'secure', 'dropped', 'compress', 'outerOptimizer', 'segments',
 ]);
 
 /** A drop-count table: every known reason a count (missing ones 0); ContractError when a value is not a count. */
@@ -90,6 +99,12 @@ function decodeDrops(value: unknown, where: string): Record<DropReason, number> 
     out[reason] = v;
   }
   return out;
+}
+
+function decodeSegment(value: unknown, where: string): RunSegment {
+  if (!isRecord(value)) throw new ContractError('E_CONTRACT_SUMMARY', `${where} is ${JSON.stringify(value)}, expected an object`);
+  const f = new Fields(value, where, 'E_CONTRACT_SUMMARY');
+  return { fromStep: f.num('fromStep'), toStep: f.num('toStep'), wallClockSeconds: f.num('wallClockSeconds') };
 }
 
 function decodeRank(value: unknown, where: string): RankSummary {
@@ -138,6 +153,7 @@ export function decodeRunSummary(value: unknown, where: string): RunSummary {
     if (v !== undefined) checked[key] = v;
   }
   if (value.dropped !== undefined) checked.dropped = decodeDrops(value.dropped, `${where}: dropped`);
+  if (value.segments !== undefined) checked.segments = f.list('segments').map((s, i) => decodeSegment(s, `${where}: segments[${i}]`));
   // The checked fields and the writer's extras, in the order the file has them (tables show it).
   return Object.fromEntries(Object.keys(value).map((k) => [k, SUMMARY_FIELDS.has(k) ? checked[k] : value[k]])) as RunSummary;
 }

@@ -1,10 +1,15 @@
 /**
- * tfjs-style callbacks and the History `fit` returns. Logs are this rank's:
+ * tfjs-style callbacks and the History `fit` returns. tfjs's own callback
+ * objects (tf.callbacks.earlyStopping, tf.CustomCallback) get the model and
+ * the run's parameters (setModel, setParams) and stop training as in tfjs,
+ * by setting model.stopTraining; fit then stops every rank at the same step. Logs are this rank's:
  * a batch's `loss` and compiled metrics at its local parameters, an epoch's
  * means over its batches, plus `val_*` of the local model when
  * validationData is given. An epoch ends every stepsPerEpoch steps, and a
  * last partial epoch at the final step.
  */
+import type * as tf from '@tensorflow/tfjs';
+
 export type Logs = Record<string, number>;
 
 /** The hooks of tfjs's CustomCallbackArgs that fit calls (each may return a promise). */
@@ -15,6 +20,10 @@ export interface FitCallbacks {
   onEpochEnd?: (epoch: number, logs?: Logs) => void | Promise<void>;
   onBatchBegin?: (batch: number, logs?: Logs) => void | Promise<void>;
   onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
+  /** tfjs's Callback objects take the model they watch (and stop, with model.stopTraining)... */
+  setModel?: (model: tf.LayersModel) => void;
+  /** ...and the run's parameters (epochs, steps, samples, batchSize). */
+  setParams?: (params: Record<string, unknown>) => void;
 }
 
 /** What tfjs's model.fit returns: the epochs run and, per log key, one value per epoch. */
@@ -32,6 +41,14 @@ export class CallbackList {
 
   constructor(callbacks: FitCallbacks | readonly FitCallbacks[] | undefined) {
     this.list = callbacks === undefined ? [] : Array.isArray(callbacks) ? [...(callbacks as readonly FitCallbacks[])] : [callbacks as FitCallbacks];
+  }
+
+  /** Hand tfjs Callback objects the model and the run's parameters, as model.fit does. */
+  bind(model: tf.LayersModel, params: Record<string, unknown>): void {
+    for (const c of this.list) {
+      c.setModel?.(model);
+      c.setParams?.(params);
+    }
   }
 
   async trainBegin(): Promise<void> {

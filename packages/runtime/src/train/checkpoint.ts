@@ -15,6 +15,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { CheckpointError } from '../errors.js';
 import type { OptimizerSnapshot } from './optimizer.js';
+import type { CarriedTotals } from './totals.js';
 
 const MAGIC = 'DTRAINCK';
 /** Checkpoints kept per rank. */
@@ -37,6 +38,8 @@ export interface Checkpoint {
   /** Where the data stream stands: epoch and batch offset within it. */
   data: { epoch: number; offset: number };
   snapshot: OptimizerSnapshot;
+  /** The run's totals up to this step (absent in checkpoints written before they were kept). */
+  totals?: CarriedTotals;
 }
 
 interface BlobEntry {
@@ -52,6 +55,13 @@ interface Header {
   data: { epoch: number; offset: number };
   algorithmScalars: Record<string, number>;
   blobs: BlobEntry[];
+  totals?: CarriedTotals;
+}
+
+/** What a checkpoint's header says, without its blobs (for a launcher checking an output directory). */
+export interface CheckpointHeader {
+  meta: CheckpointMeta;
+  step: number;
 }
 
 export function checkpointDir(out: string, rank: number): string {
@@ -95,6 +105,7 @@ export function saveCheckpoint(dir: string, ckpt: Checkpoint): string {
     data: ckpt.data,
     algorithmScalars: ckpt.snapshot.algorithm.scalars,
     blobs: blobs.map((b) => b.entry),
+    ...(ckpt.totals !== undefined ? { totals: ckpt.totals } : {}),
   };
   let json = JSON.stringify(header);
   while (json.length % 4 !== 0) json += ' ';
@@ -136,12 +147,55 @@ function decodeHeader(file: string, value: unknown): Header {
   });
   return {
     format: 1,
+    ...(value.totals !== undefined ? { totals: decodeTotals(file, value.totals) } : {}),
     meta: meta as unknown as CheckpointMeta,
     step,
     data: { epoch: data.epoch, offset: data.offset },
     algorithmScalars: algorithmScalars as Record<string, number>,
     blobs: entries,
   };
+}
+
+function decodeTotals(file: string, v: unknown): CarriedTotals {
+  if (!isObj(v)) throw bad(file, 'totals are malformed');
+  const nums = ['steps', 'seconds', 'computeSeconds', 'commSeconds', 'bytesSent'] as const;
+  for (const k of nums) if (typeof v[k] !== 'number' || !Number.isFinite(v[k])) throw bad(file, `totals.${k} is not a number`);
+  const losses = v.recentLosses;
+  if (!Array.isArray(losses) || !losses.every((x) => typeof x === 'number')) throw bad(file, 'totals.recentLosses is malformed');
+  const segs = v.segments;
+  if (!Array.isArray(segs)) throw bad(file, 'totals.segments is malformed');
+  const segments = segs.map((sg: unknown, i) => {
+    if (!isObj(sg) || !isCount(sg.fromStep) || !isCount(sg.toStep) || typeof sg.wallClockSeconds !== 'number') throw bad(file, `totals.segments[${i}] is malformed`);
+    return { fromStep: sg.fromStep, toStep: sg.toStep, wallClockSeconds: sg.wallClockSeconds };
+  });
+  const t = v as Record<(typeof nums)[number], number>;
+  return { steps: t.steps, seconds: t.seconds, computeSeconds: t.computeSeconds, commSeconds: t.commSeconds, bytesSent: t.bytesSent, recentLosses: losses as number[], segments };
+}
+
+/** The header of a checkpoint file (CheckpointError E_CHECKPOINT_FORMAT when it is not one). */
+function parseHeader(file: string, buf: Buffer): { header: Header; length: number } {
+  if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) throw bad(file, 'bad magic');
+  const h = buf.readUInt32LE(8);
+  if (h % 4 !== 0 || 12 + h > buf.length) throw bad(file, `header length ${h} does not fit`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buf.toString('utf8', 12, 12 + h));
+  } catch {
+    throw bad(file, 'header is not JSON');
+  }
+  return { header: decodeHeader(file, parsed), length: h };
+}
+
+/** The run and step a checkpoint file belongs to, read from its header alone. */
+export function readCheckpointHeader(file: string): CheckpointHeader {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (err) {
+    throw new CheckpointError('E_CHECKPOINT_MISSING', `cannot read ${file}: ${(err as Error).message}`, file);
+  }
+  const { header } = parseHeader(file, buf);
+  return { meta: header.meta, step: header.step };
 }
 
 /** Read the checkpoint of `step` in `dir` and check it belongs to the run described by `expect`. */
@@ -153,23 +207,14 @@ export function loadCheckpoint(dir: string, step: number, expect: CheckpointMeta
   } catch (err) {
     throw new CheckpointError('E_CHECKPOINT_MISSING', `cannot read ${file}: ${(err as Error).message}`, file);
   }
-  if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) throw bad(file, 'bad magic');
-  const h = buf.readUInt32LE(8);
-  if (h % 4 !== 0 || 12 + h > buf.length) throw bad(file, `header length ${h} does not fit`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(buf.toString('utf8', 12, 12 + h));
-  } catch {
-    throw bad(file, 'header is not JSON');
-  }
-  const header = decodeHeader(file, parsed);
+  const { header, length: h } = parseHeader(file, buf);
   const total = header.blobs.reduce((n, b) => n + b.length, 0);
   if (12 + h + 4 * total !== buf.length) throw bad(file, `blobs need ${4 * total} bytes, the file has ${buf.length - 12 - h}`);
   for (const k of Object.keys(expect) as (keyof CheckpointMeta)[]) {
     if (header.meta[k] !== expect[k]) {
       throw new CheckpointError(
         'E_CHECKPOINT_MISMATCH',
-        `${file} is from a run with ${k} = ${String(header.meta[k])}, this run has ${String(expect[k])}; use another --out directory or delete ${dir}`,
+        `${file} is from a run with ${k} = ${String(header.meta[k])}, this run has ${String(expect[k])}; start over there with --resume never (DTRAIN_RESUME=never), or use another --out (DTRAIN_OUT)`,
         file,
       );
     }
@@ -186,5 +231,5 @@ export function loadCheckpoint(dir: string, step: number, expect: CheckpointMeta
     else throw bad(file, `unknown blob '${b.key}'`);
   }
   if (snapshot.params.length !== expect.paramCount) throw bad(file, `params blob has ${snapshot.params.length} floats`);
-  return { meta: header.meta, step: header.step, data: header.data, snapshot };
+  return { meta: header.meta, step: header.step, data: header.data, snapshot, ...(header.totals !== undefined ? { totals: header.totals } : {}) };
 }

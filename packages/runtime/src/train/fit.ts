@@ -12,14 +12,16 @@ import * as tf from '@tensorflow/tfjs';
 import type { Logger } from 'pino';
 import type { Communicator } from '../comm/communicator.js';
 import type { LabeledData } from '../data/dataset.js';
-import { CheckpointError, TrainError } from '../errors.js';
+import { TrainError } from '../errors.js';
+import { DEFAULT_RESUME, isResumeMode, RESUME_MODES, type ResumeMode } from '../env-checks.js';
 import type { ParamSource } from '../tf/params.js';
 import { CallbackList, type FitCallbacks, type FitHistory, type Logs } from './callbacks.js';
-import { checkpointDir, listCheckpoints, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { checkpointDir, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { resumeRun } from './resume.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_LOG_EVERY } from './constants.js';
 import { forward } from './evaluate.js';
 import { resolveObjective, type LossFn, type Objective } from './objective.js';
-import { batchSource, checkTrainData, describeValue, isBatchDataset, isLabeledData, type BatchSource, type TrainData } from './sources.js';
+import { batchSource, checkTrainData, describeValue, isBatchDataset, isLabeledData, type TrainData } from './sources.js';
 import { validator, type ValidationData } from './validation.js';
 import type { EvaluateOptions } from './evaluate.js';
 import { logFit, logStep, type EvalRecord, type StepStats } from './metrics.js';
@@ -38,6 +40,8 @@ export interface FitHost {
   readonly out: string | undefined;
   readonly algorithm: string;
   readonly topology: string;
+  /** DTRAIN_RESUME (`--resume`) when set: it wins over fit's `resume` option. */
+  readonly resume?: ResumeMode | undefined;
   readonly comm: Communicator;
   readonly logger: Logger;
   wrap(model: ParamSource, optimizer: tf.Optimizer, options?: WrapOptions): DistributedOptimizer;
@@ -80,8 +84,12 @@ export interface FitOptions {
   logEvery?: number;
   /** Checkpoint every this many steps into out/checkpoints (default 0: never). */
   checkpointEvery?: number;
-  /** Continue from the newest checkpoint all ranks hold, when there is one (default true). */
-  resume?: boolean;
+  /**
+   * The checkpoints in out/checkpoints: 'auto' (default; true): continue from the newest step every
+   * rank holds intact, if any; 'never' (false): delete them and start over; 'must': continue or stop.
+   * DTRAIN_RESUME (`dtrain launch --resume`) overrides it.
+   */
+  resume?: boolean | ResumeMode;
   /** 'iid' (default): take this rank's share of `train`; 'none': `train` is already this rank's shard. */
   shard?: 'iid' | 'none';
   /** Broadcast rank 0's initial parameters (default true). */
@@ -109,25 +117,42 @@ function count(name: string, v: number | undefined, min: number, fallback: numbe
   return x;
 }
 
-/** Agree on the newest checkpoint every rank holds and restore it (collective). */
-async function resumeFrom(session: FitHost, opt: DistributedOptimizer, meta: CheckpointMeta, stream: BatchSource): Promise<number | null> {
-  const out = session.out as string;
-  const dir = checkpointDir(out, session.rank);
-  const steps = listCheckpoints(dir);
-  const all = await session.comm.allgather([steps.length === 0 ? 0 : steps[steps.length - 1]], { iteration: 0 });
-  const target = Math.min(...all.map((v) => v[0]));
-  if (target <= 0) return null;
-  if (!steps.includes(target)) {
-    throw new CheckpointError('E_CHECKPOINT_MISSING', `rank ${session.rank} has no checkpoint of step ${target} (it has ${steps.join(', ')}); delete ${checkpointDir(out, 0).replace(/rank-0$/, '')} to start over`);
+function resumeMode(host: FitHost, option: FitOptions['resume']): ResumeMode {
+  if (host.resume !== undefined) return host.resume;
+  if (option === undefined || option === true) return DEFAULT_RESUME;
+  if (option === false) return 'never';
+  if (isResumeMode(option)) return option;
+  throw new TrainError('E_TRAIN_OPTION', `resume must be true, false or one of ${RESUME_MODES.join(', ')}; got ${JSON.stringify(option)}`);
+}
+
+/** model.stopTraining; an uncompiled Sequential has none (tfjs throws), so no callback set it. */
+function stopSet(model: tf.LayersModel): boolean {
+  try {
+    return model.stopTraining;
+  } catch {
+    return false;
   }
-  const ckpt = loadCheckpoint(dir, target, meta);
-  const want = stream.position(target);
-  if (ckpt.data.epoch !== want.epoch || ckpt.data.offset !== want.offset) {
-    throw new CheckpointError('E_CHECKPOINT_MISMATCH', `checkpoint of step ${target} was taken at epoch ${ckpt.data.epoch} batch ${ckpt.data.offset}, this run's data puts it at epoch ${want.epoch} batch ${want.offset}; use the same dataset and batch size`);
+}
+
+function setStop(model: tf.LayersModel, stop: boolean): void {
+  try {
+    model.stopTraining = stop;
+  } catch {
+    // An uncompiled Sequential: nothing to set, and no tfjs callback can stop it.
   }
-  await opt.restore(ckpt.snapshot);
-  session.logger.info({ kind: 'resume', step: target }, `resumed from the checkpoint of step ${target}`);
-  return target;
+}
+
+/**
+ * Collective, at every epoch's end: whether any rank's callbacks set model.stopTraining
+ * (tf.callbacks.earlyStopping does); then every rank stops after this same step.
+ */
+async function stopAgreed(session: FitHost, model: tf.LayersModel, step: number): Promise<boolean> {
+  const votes = Float32Array.of(stopSet(model) ? 1 : 0);
+  await session.comm.allreduce(votes);
+  if (votes[0] === 0) return false;
+  setStop(model, true);
+  session.logger.info({ kind: 'stop', step, ranks: votes[0] }, `training stopped after step ${step}: a callback set model.stopTraining on ${votes[0]} rank(s)`);
+  return true;
 }
 
 /** `fit(model, data)` takes {train, test?} or the training data alone. */
@@ -172,7 +197,9 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
   }
   const opt = session.wrap(model, objective.optimizer, { syncInitial: options.syncInitial });
   const meta: CheckpointMeta = { algorithm: session.algorithm, topology: session.topology, nodes: session.size, rank: session.rank, seed: session.seed, paramCount: opt.size };
-  const resumedFrom = options.resume !== false && session.out !== undefined ? await resumeFrom(session, opt, meta, stream) : null;
+  const mode = resumeMode(session, options.resume);
+  const resumedFrom = session.out !== undefined ? await resumeRun(session, opt, meta, stream, mode) : null;
+  if (mode === 'must' && session.out === undefined) throw new TrainError('E_TRAIN_OPTION', "resume 'must' needs an output directory; set out (DTRAIN_OUT, --out)");
   const evalOpts = { model, test, limit: options.evalSamples };
   const evals: EvalRecord[] = [];
   const what = describeObjective(objective);
@@ -183,6 +210,8 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
   }
   logFit(session.logger, { algorithm: session.algorithm, topology: session.topology, steps: total, stepsPerEpoch: stream.stepsPerEpoch, batchSize, shard: stream.shardSize, params: opt.size, ...what });
   const callbacks = new CallbackList(options.callbacks);
+  callbacks.bind(model, { epochs: Math.ceil(total / stream.stepsPerEpoch), steps: total, samples: stream.shardSize, batchSize, verbose: 0, doValidation: validate !== undefined });
+  setStop(model, false);
   await callbacks.trainBegin();
   let epochLogs: Logs = {};
   for (let k = opt.iteration; k < total; k++) {
@@ -204,12 +233,15 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
     await callbacks.batchEnd(offset, logs);
     await options.onStep?.(stats);
     if (evalEvery > 0 && (k + 1) % evalEvery === 0 && k + 1 < total) evals.push(await session.evaluate(opt, evalOpts));
-    if (checkpointEvery > 0 && (k + 1) % checkpointEvery === 0) {
+    // Also at the last step, so that a finished run launched again resumes at its end and reports the same run.
+    if (checkpointEvery > 0 && ((k + 1) % checkpointEvery === 0 || k + 1 === total)) {
       const dir = checkpointDir(session.out as string, session.rank);
-      saveCheckpoint(dir, { meta, step: k + 1, data: stream.position(k + 1), snapshot: await opt.snapshot() });
+      const totals = opt.totals.carried(k + 1, opt.wallSeconds());
+      saveCheckpoint(dir, { meta, step: k + 1, data: stream.position(k + 1), snapshot: await opt.snapshot(), totals });
     }
     if (offset === stream.stepsPerEpoch - 1 || k + 1 === total) {
       epochLogs = await callbacks.epochEnd(epoch, validate === undefined ? {} : await validate(model, objective));
+      if (k + 1 < total && (await stopAgreed(session, model, k + 1))) break;
     }
   }
   const last = await session.evaluate(opt, evalOpts);

@@ -4,6 +4,7 @@ export { DistributedOptimizer, type WrapOptions, type StepStats, type OptimizerS
 export { TfLocalModel } from './local-model.js';
 export { TimedGossip } from './gossip.js';
 export type { FitData, FitHost, FitOptions, FitResult } from './fit.js';
+export { scriptOptions, scriptOptionsHelp, type ScriptOption, type ScriptOptionValues } from './script-options.js';
 export { CallbackList, type FitCallbacks, type FitHistory, type Logs } from './callbacks.js';
 export { defaultLoss, labelTargets, outputKind, resolveObjective, LOSS_NAMES, type LossFn, type Metric, type Objective, type OutputKind, type TargetForm } from './objective.js';
 export { batchSource, checkTrainData, type BatchDataset, type BatchSource, type TensorData, type TrainData } from './sources.js';

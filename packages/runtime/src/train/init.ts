@@ -27,6 +27,8 @@ import { createMemoryNetwork } from '../transport/memory.js';
 import type { Transport } from '../transport/types.js';
 import type { Logger } from 'pino';
 import { BackendError, WorkerEnvError } from '../errors.js';
+import { isResumeMode } from '../env-checks.js';
+import { installFailureHandler } from '../failure.js';
 import { DEFAULT_SEED, defaultTopology } from '../contract/defaults.js';
 import { resolveSecureMode, type SecureMode } from '../transport/secure.js';
 import { DEFAULT_CHUNK_FLOATS, FRAME_SLACK_FLOATS } from '../comm/constants.js';
@@ -52,6 +54,11 @@ export interface InitOptions extends AlgorithmOptions {
   logger?: Logger;
   /** The environment to read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * End the process with one line `E_CODE: message` and exit code 1 on an error the script
+   * does not catch (default true); false leaves uncaught errors to the process's own handlers.
+   */
+  exitOnError?: boolean;
 }
 
 const ENGINE_VARS = ['DTRAIN_RANK', 'RANK', 'SLURM_PROCID', 'JOB_COMPLETION_INDEX'];
@@ -113,6 +120,8 @@ function pickDefined(run: RunOptions, keys: readonly (keyof RunOptions & keyof A
 }
 
 export async function init(options: InitOptions = {}): Promise<Session> {
+  // From here on an error the script does not catch ends it with one line `E_CODE: message` and exit code 1.
+  if (options.exitOnError !== false) installFailureHandler();
   const env = options.env ?? process.env;
   const we = workerEnv(env);
   const run = we?.options ?? readRunOptions(env);
@@ -177,7 +186,10 @@ export async function init(options: InitOptions = {}): Promise<Session> {
       transport = watch === undefined ? connected : watch.attach(connected);
     }
     const startup = await runStartupChecks(transport, schedule, verified);
-    const session = new Session({ transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions, secure: multi ? secure : undefined });
+    const session = new Session({
+      transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions, secure: multi ? secure : undefined,
+      ...(isResumeMode(run.resume) ? { resume: run.resume } : {}),
+    });
     logger.info(
       {
         kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed, secure,

@@ -38,36 +38,7 @@ export interface StepStats {
 /** An evaluation's figures (the eval record without its kind). */
 export type EvalRecord = Omit<EvalLine, 'kind'>;
 
-/** Running totals of one rank's steps. */
-export class RunTotals {
-  steps = 0;
-  seconds = 0;
-  computeSeconds = 0;
-  commSeconds = 0;
-  bytesSent = 0;
-  private readonly recent: number[] = [];
-
-  constructor(private readonly window = 50) {}
-
-  add(s: StepStats): void {
-    this.steps += 1;
-    this.seconds += s.seconds;
-    this.computeSeconds += s.computeSeconds;
-    this.commSeconds += s.commSeconds;
-    this.bytesSent += s.bytesSent;
-    this.recent.push(s.loss);
-    if (this.recent.length > this.window) this.recent.shift();
-  }
-
-  /** Mean loss over the last `window` steps (NaN before any). */
-  recentLoss(): number {
-    return this.recent.length === 0 ? Number.NaN : this.recent.reduce((a, b) => a + b, 0) / this.recent.length;
-  }
-
-  mean(total: number): number {
-    return this.steps === 0 ? 0 : total / this.steps;
-  }
-}
+export { RunTotals, type CarriedTotals } from './totals.js';
 
 /** What a step record adds to the step's own figures, when the loop knows it. */
 export interface StepContext {

@@ -13,7 +13,8 @@ import type { Algorithm, AlgorithmState } from '../algorithms/types.js';
 import { TrainError } from '../errors.js';
 import type { ParamSource } from '../tf/params.js';
 import type { TimedGossip } from './gossip.js';
-import { RunTotals, type StepStats } from './metrics.js';
+import type { StepStats } from './metrics.js';
+import { RunTotals } from './totals.js';
 import { TfLocalModel } from './local-model.js';
 
 export interface WrapOptions {
@@ -59,6 +60,11 @@ export class DistributedOptimizer {
   /** Iterations completed so far (the next step's iteration). */
   get iteration(): number {
     return this.k;
+  }
+
+  /** Seconds since this process's first step (0 before it). */
+  wallSeconds(): number {
+    return this.startedAt === undefined ? 0 : (performance.now() - this.startedAt) / 1000;
   }
 
   /** Number of trainable parameters. */

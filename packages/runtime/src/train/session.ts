@@ -13,6 +13,7 @@ import type { AlgorithmOptions, ResolvedAlgorithmOptions } from '../algorithms/t
 import { Communicator, type CommunicatorOptions } from '../comm/communicator.js';
 import { FRAME_SLACK_FLOATS } from '../comm/constants.js';
 import { TrainError } from '../errors.js';
+import type { ResumeMode } from '../env-checks.js';
 import { paramCount, type ParamSource } from '../tf/params.js';
 import type { Transport } from '../transport/types.js';
 import { DEFAULT_SEED } from '../contract/defaults.js';
@@ -49,6 +50,8 @@ export interface SessionOptions {
   communicator?: CommunicatorOptions;
   /** Channel protection the transport runs with, recorded in summary.json. */
   secure?: string;
+  /** What fit does with checkpoints in `out` (DTRAIN_RESUME); unset: fit's `resume` option, else 'auto'. */
+  resume?: ResumeMode;
 }
 
 export class Session implements FitHost {
@@ -65,6 +68,7 @@ export class Session implements FitHost {
   readonly logger: Logger;
   readonly transport: Transport;
   readonly secure: string | undefined;
+  readonly resume: ResumeMode | undefined;
   private wrapped: DistributedOptimizer | undefined;
   private closed = false;
 
@@ -88,6 +92,7 @@ export class Session implements FitHost {
     this.backend = options.backend ?? 'unknown';
     this.logger = options.logger ?? silentLogger();
     this.secure = options.secure;
+    this.resume = options.resume;
   }
 
   get algorithm(): string {

@@ -32,7 +32,7 @@ export async function gatherSummary(
   extra: Record<string, unknown> = {},
 ): Promise<RunSummary> {
   const t = opt.totals;
-  const wall = opt.startedAt === undefined ? 0 : (performance.now() - opt.startedAt) / 1000;
+  const wall = opt.wallSeconds();
   const mine = [opt.iteration, wall, t.mean(t.seconds), t.mean(t.commSeconds), t.mean(t.computeSeconds), t.bytesSent, t.recentLoss(), end.localAccuracy ?? Number.NaN];
   // Counts gathered before this summary's own frames: the allgather's drops (if any) show in the logs.
   mine.push(transport.framesResent, ...DROP_REASONS.map((r) => transport.dropped[r]));
@@ -40,11 +40,14 @@ export async function gatherSummary(
   const col = (i: number): number[] => all.map((r) => r[i]);
   const drops = (r: ArrayLike<number>): Record<DropReason, number> =>
     Object.fromEntries(DROP_REASONS.map((reason, i) => [reason, r[DROPS_AT + i]])) as Record<DropReason, number>;
+  // A resumed run: the earlier segments (from the checkpoint) and this one, whose slowest rank sets its time.
+  const segments = t.segments(opt.iteration, Math.max(...col(1)));
   return {
     ...base,
     nodes: comm.size,
     steps: opt.iteration,
-    wallClockSeconds: Math.max(...col(1)),
+    wallClockSeconds: segments.reduce((a, s) => a + s.wallClockSeconds, 0),
+    segments,
     meanStepSeconds: mean(col(2)),
     meanCommSeconds: mean(col(3)),
     meanComputeSeconds: mean(col(4)),
