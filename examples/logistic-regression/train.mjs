@@ -5,8 +5,8 @@
 //   npx dtrain launch --nodes 4 --example logistic-regression --algorithm gradient-tracking --out runs/lr
 //   npx dtrain launch --nodes 4 --example logistic-regression --algorithm push-sum --topology digraph-skewed
 // The model is a plain list of tf.Variables with a custom loss, trained with opt.step(lossFn).
-// STEPS (default 300), HETEROGENEITY (default 1), LR (default 0.5), LOG_EVERY (default 10),
-// EVAL_EVERY (default 25): every EVAL_EVERY steps the average model's test accuracy is logged
+// STEPS (default 300), HETEROGENEITY (default 1), LR (default 0.5), LOG_EVERY (default STEPS/40, at most 10),
+// EVAL_EVERY (default STEPS/10, at most 25: at least 10 points): every EVAL_EVERY steps the average model's test accuracy is logged
 // ({kind:'eval'} lines, the accuracy curves of `dtrain compare`).
 import * as tf from '@tensorflow/tfjs';
 import { consensus, init, logEval, logStep, syntheticLogisticShard, syntheticLogisticTest } from '@dtrain/runtime';
@@ -14,8 +14,8 @@ import { consensus, init, logEval, logStep, syntheticLogisticShard, syntheticLog
 const steps = Number(process.env.STEPS ?? 300);
 const heterogeneity = Number(process.env.HETEROGENEITY ?? 1);
 const lr = Number(process.env.LR ?? 0.5);
-const logEvery = Number(process.env.LOG_EVERY ?? 10);
-const evalEvery = Number(process.env.EVAL_EVERY ?? 25);
+const logEvery = Number(process.env.LOG_EVERY ?? Math.max(1, Math.min(10, Math.floor(steps / 40))));
+const evalEvery = Number(process.env.EVAL_EVERY ?? Math.max(1, Math.min(25, Math.floor(steps / 10))));
 const dim = 20;
 
 // Algorithm and topology: the launcher's, else the runtime's defaults (dsgd on the one-peer exponential graph).
@@ -43,9 +43,12 @@ try {
   };
   // Collective: every rank calls it at the same step.
   const evaluate = async () => {
+    const t0 = performance.now();
     const x = opt.params();
     const { average, distance } = await consensus(dt.comm, x, opt.iteration);
     const record = { step: opt.iteration, localAccuracy: accuracyOf(x), averageAccuracy: accuracyOf(average), consensusDistance: distance };
+    // How long training paused for it: `dtrain compare` leaves it out of the wall-clock.
+    record.seconds = (performance.now() - t0) / 1000;
     logEval(dt.logger, record);
     return record;
   };

@@ -7,8 +7,9 @@
 //   STEPS         total steps per rank (wins over EPOCHS)     EPOCHS   default 3
 //   LR            default 0.05 (momentum 0.9)                 BATCH    samples per rank per step, default 32
 //   MODEL         mlp (default) or cnn                        HIDDEN   mlp hidden widths, default 128
-//   EVAL_EVERY    steps between evaluations, default 200      EVAL_SAMPLES  test samples per evaluation, default all
-//   LOG_EVERY     steps between step lines, default 25
+//   EVAL_EVERY    steps between evaluations, default total/10 (at least 10 points; at most one epoch)
+//   EVAL_SAMPLES  test samples per evaluation, default all
+//   LOG_EVERY     steps between step lines, default 25 (with STEPS: at most STEPS/40)
 // With DTRAIN_OUT (--out DIR) rank 0 saves the average model to DIR/model/ (model.json, weights.bin):
 //   const model = await tf.loadLayersModel('file://DIR/model/model.json')   (tfjs-node, or after dtrain's init())
 // A communication-bound job (3.7M parameters, 14.9 MB per message):
@@ -30,9 +31,9 @@ const batchSize = int('BATCH', 32);
 const modelName = env('MODEL', 'mlp');
 if (modelName !== 'mlp' && modelName !== 'cnn') throw new Error(`MODEL=${JSON.stringify(modelName)} is not mlp or cnn`);
 const hidden = modelName === 'mlp' ? parseHidden(env('HIDDEN', '128')) : undefined;
-const evalEvery = int('EVAL_EVERY', 200);
+const evalEvery = env('EVAL_EVERY', undefined) === undefined ? undefined : int('EVAL_EVERY', 0);
 const evalSamples = env('EVAL_SAMPLES', undefined) === undefined ? undefined : int('EVAL_SAMPLES', 1000);
-const logEvery = int('LOG_EVERY', 25);
+const logEvery = int('LOG_EVERY', steps === undefined ? 25 : Math.max(1, Math.min(25, Math.floor(steps / 40))));
 
 // Algorithm and topology: the launcher's (--algorithm, --topology), else the runtime's defaults (dsgd on the one-peer exponential graph).
 const dt = await init();
