@@ -100,6 +100,8 @@ export function resolveCluster(script: string | undefined, scriptArgs: string[],
       ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
       ...(raw.overlap === true ? { overlap: true } : {}),
       secure: raw.secure ?? DEFAULT_SECURE,
+      // No launcher collects the ranks' stdout here: each rank writes OUT/rank-<i>.ndjson itself.
+      logRecords: true,
     },
   };
 }

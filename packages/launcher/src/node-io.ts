@@ -17,9 +17,15 @@ import type { ResolveIO } from './resolve.js';
  */
 export function examplesDir(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): string {
   if (env.DTRAIN_EXAMPLES_DIR !== undefined && env.DTRAIN_EXAMPLES_DIR !== '') return env.DTRAIN_EXAMPLES_DIR;
-  const checkout = fileURLToPath(new URL('../../../', import.meta.url));
-  if (exists(join(checkout, 'examples')) && exists(join(checkout, 'packages', 'launcher', 'package.json'))) return join(checkout, 'examples');
+  const checkout = checkoutRoot(exists);
+  if (checkout !== null && exists(join(checkout, 'examples'))) return join(checkout, 'examples');
   return fileURLToPath(new URL('../examples/', import.meta.url));
+}
+
+/** The root of the dtrain checkout this package sits in (it holds packages/launcher), or null for an installed package. */
+export function checkoutRoot(exists: (path: string) => boolean = existsSync): string | null {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  return exists(join(root, 'packages', 'launcher', 'package.json')) ? root : null;
 }
 
 /** Builds the schedule once (createSchedule throws TopologyError naming a bad name, size or option). */

@@ -47,6 +47,11 @@ export interface RunOptions {
   overlap?: boolean;
   /** Channel protection, 'mac' (default) or 'curve' (DTRAIN_SECURE); checked by init(). */
   secure?: string;
+  /**
+   * Also append this rank's NDJSON records to OUT/rank-<rank>.ndjson
+   * (DTRAIN_LOG_RECORDS=1), where no launcher collects stdout: compose, Kubernetes.
+   */
+  logRecords?: boolean;
 }
 
 export interface Rendezvous {
@@ -84,6 +89,7 @@ export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; 
   globalAvgPeriod: { name: 'DTRAIN_GLOBAL_AVG_PERIOD', kind: 'int' },
   overlap: { name: 'DTRAIN_OVERLAP', kind: 'bool' },
   secure: { name: 'DTRAIN_SECURE', kind: 'string' },
+  logRecords: { name: 'DTRAIN_LOG_RECORDS', kind: 'bool' },
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
