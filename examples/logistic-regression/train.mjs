@@ -5,7 +5,7 @@
 //   npx dtrain launch --nodes 4 --example logistic-regression --algorithm gradient-tracking --out runs/lr
 //   npx dtrain launch --nodes 4 --example logistic-regression --algorithm push-sum --topology digraph-skewed
 // The model is a plain list of tf.Variables with a custom loss, trained with opt.step(lossFn).
-// STEPS (default 300), HETEROGENEITY (default 1), LR (default 0.5), LOG_EVERY (default STEPS/40, at most 10),
+// STEPS (default 300), HETEROGENEITY (default 1), LR (default 0.5), LOG_EVERY (default 10),
 // EVAL_EVERY (default STEPS/10, at most 25: at least 10 points): every EVAL_EVERY steps the average model's test accuracy is logged
 // ({kind:'eval'} lines, the accuracy curves of `dtrain compare`).
 import * as tf from '@tensorflow/tfjs';
@@ -14,7 +14,7 @@ import { consensus, init, logEval, logStep, syntheticLogisticShard, syntheticLog
 const steps = Number(process.env.STEPS ?? 300);
 const heterogeneity = Number(process.env.HETEROGENEITY ?? 1);
 const lr = Number(process.env.LR ?? 0.5);
-const logEvery = Number(process.env.LOG_EVERY ?? Math.max(1, Math.min(10, Math.floor(steps / 40))));
+const logEvery = Number(process.env.LOG_EVERY ?? 10);
 const evalEvery = Number(process.env.EVAL_EVERY ?? Math.max(1, Math.min(25, Math.floor(steps / 10))));
 const dim = 20;
 
