@@ -10,8 +10,9 @@
 #   5. containers, network and (unless KEEP_IMAGES=1) both images are removed.
 # Needs a running Docker engine, node, and the repository installed (npm ci) on this machine.
 # Usage: docker/test-cluster.sh [NODES]        Exit 0 on success; 1 on a failed check.
-#   WORKLOAD=logistic-regression  train examples/logistic-regression instead (checks exit codes
-#                                 and summary.json); TEST_TAG names the compose project and images.
+#   WORKLOAD=logistic-regression  train examples/logistic-regression instead (checks exit codes,
+#                                 summary.json and each rank's rank-<i>.ndjson on the host);
+#                                 TEST_TAG names the compose project and images.
 set -eu
 
 NODES=${1:-4}
@@ -67,7 +68,8 @@ printf 'root:x:0:\nnogroup:x:65534:\n' > "$ROOTFS/etc/group"
 # The dependencies as installed here (the image is built with DEPS=base: no registry needed).
 mkdir -p "$ROOTFS/app"
 cp -a "$ROOT/node_modules" "$ROOTFS/app/node_modules"
-rm -rf "$ROOTFS/app/node_modules/@tensorflow/tfjs-node-gpu"
+# The CPU image runs on wasm: leave out the native backends (tfjs-node's libtensorflow is ~800 MB).
+rm -rf "$ROOTFS/app/node_modules/@tensorflow/tfjs-node-gpu" "$ROOTFS/app/node_modules/@tensorflow/tfjs-node"
 tar -C "$ROOTFS" -cf - . | $DOCKER import \
   --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
   --change "LABEL dtrain-test=$TAG" \
@@ -112,6 +114,12 @@ while [ "$rank" -lt "$NODES" ]; do
 done
 if [ "$WORKLOAD" != check ]; then
   [ -s "$WORK/runs/$TAG/summary.json" ] || { log "no runs/$TAG/summary.json written"; fail=1; }
+  # Each rank wrote its own records into the mounted directory (DTRAIN_LOG_RECORDS).
+  rank=0
+  while [ "$rank" -lt "$NODES" ]; do
+    grep -q '"kind":"step"' "$WORK/runs/$TAG/rank-$rank.ndjson" 2>/dev/null || { log "no step records in runs/$TAG/rank-$rank.ndjson"; fail=1; }
+    rank=$((rank + 1))
+  done
 else node -e '
   const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean);
   const rs = lines.map((l) => JSON.parse(l));
@@ -123,6 +131,6 @@ else node -e '
   if (ranks !== want || !same || !exact) { console.error(`test-cluster: ranks [${ranks}] (want [${want}]), checksums agree: ${same}, errors small: ${exact}`); process.exit(1); }
 ' "$WORK/results" "$NODES" || fail=1
 fi
-if [ "$WORKLOAD" = check ]; then what='results agree'; else what='summary.json written'; fi
+if [ "$WORKLOAD" = check ]; then what='results agree'; else what='summary.json and every rank-<i>.ndjson written'; fi
 if [ "$fail" = 0 ]; then echo "test-cluster: ok: $NODES ranks finished in containers, $what"; else cat "$WORK/up.log" >&2; fi
 exit $fail

@@ -34,7 +34,6 @@ try {
     batchSize: 32,
     epochs,
     steps,
-    evalEvery: 200,
     evalSamples: 5000,
     logEvery: 25,
     checkpointEvery: dt.out === undefined ? 0 : 200,

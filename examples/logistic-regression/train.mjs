@@ -7,18 +7,21 @@
 // The model is a plain list of tf.Variables with a custom loss, trained with opt.step(lossFn).
 // Flags after `--` or variables (a flag wins): --steps STEPS (default 300), --heterogeneity
 // HETEROGENEITY (default 1), --lr LR (default 0.5), --log-every LOG_EVERY (default 10),
-// --eval-every EVAL_EVERY (default 25): every EVAL_EVERY steps the average model's test accuracy
-// is logged ({kind:'eval'} lines, the accuracy curves of `dtrain compare`).
+// --eval-every EVAL_EVERY (default steps/10, at most 25: at least 10 points): every EVAL_EVERY
+// steps the average model's test accuracy is logged ({kind:'eval'} lines, the accuracy curves
+// of `dtrain compare`).
 import * as tf from '@tensorflow/tfjs';
 import { consensus, init, logEval, logStep, scriptOptions, syntheticLogisticShard, syntheticLogisticTest } from '@dtrain/runtime';
 
-const { steps, heterogeneity, lr, logEvery, evalEvery } = scriptOptions({
+const o = scriptOptions({
   steps: { kind: 'int', default: 300, help: 'steps per rank' },
   heterogeneity: { kind: 'number', default: 1, help: 'how far apart the ranks\' labelling weights are' },
   lr: { kind: 'number', default: 0.5, help: 'learning rate' },
   logEvery: { kind: 'int', default: 10, help: 'steps between step lines' },
-  evalEvery: { kind: 'int', default: 25, help: 'steps between evaluations' },
+  evalEvery: { kind: 'int', help: 'steps between evaluations (default steps/10, at most 25)' },
 });
+const { steps, heterogeneity, lr, logEvery } = o;
+const evalEvery = o.evalEvery ?? Math.max(1, Math.min(25, Math.floor(steps / 10)));
 const dim = 20;
 
 // Algorithm and topology: the launcher's, else the runtime's defaults (dsgd on the one-peer exponential graph).
@@ -46,9 +49,12 @@ try {
   };
   // Collective: every rank calls it at the same step.
   const evaluate = async () => {
+    const t0 = performance.now();
     const x = opt.params();
     const { average, distance } = await consensus(dt.comm, x, opt.iteration);
     const record = { step: opt.iteration, localAccuracy: accuracyOf(x), averageAccuracy: accuracyOf(average), consensusDistance: distance };
+    // How long training paused for it: `dtrain compare` leaves it out of the wall-clock.
+    record.seconds = (performance.now() - t0) / 1000;
     logEval(dt.logger, record);
     return record;
   };

@@ -8,9 +8,9 @@
 //   --steps STEPS         total steps per rank (wins over epochs)   --epochs EPOCHS   default 3
 //   --lr LR               default 0.05 (momentum 0.9)               --batch BATCH     samples per rank per step, default 32
 //   --model MODEL         mlp (default) or cnn                      --hidden HIDDEN   mlp hidden widths, default 128
-//   --eval-every EVAL_EVERY     steps between evaluations, default 200
+//   --eval-every EVAL_EVERY     steps between evaluations, default total/10 (at least 10 points; at most one epoch)
 //   --eval-samples EVAL_SAMPLES test samples per evaluation, default all
-//   --log-every LOG_EVERY       steps between step lines, default 25
+//   --log-every LOG_EVERY       steps between step lines, default 25 (with --steps: at most steps/40)
 // With DTRAIN_OUT (--out DIR) rank 0 saves the average model to DIR/model/ (model.json, weights.bin):
 //   const model = await tf.loadLayersModel('file://DIR/model/model.json')   (tfjs-node, or after dtrain's init())
 // A communication-bound job (3.7M parameters, 14.9 MB per message):
@@ -26,11 +26,12 @@ const o = scriptOptions({
   batch: { kind: 'int', default: 32, help: 'samples per rank per step' },
   model: { kind: 'string', default: 'mlp', help: 'mlp or cnn' },
   hidden: { kind: 'string', default: '128', help: 'mlp hidden widths, e.g. 2048,1024' },
-  evalEvery: { kind: 'int', default: 200, help: 'steps between evaluations' },
+  evalEvery: { kind: 'int', help: 'steps between evaluations (default total/10, at most one epoch)' },
   evalSamples: { kind: 'int', help: 'test samples per evaluation (default all)' },
-  logEvery: { kind: 'int', default: 25, help: 'steps between step lines' },
+  logEvery: { kind: 'int', help: 'steps between step lines (default 25; with --steps at most steps/40)' },
 });
-const { steps, epochs, lr, evalEvery, evalSamples, logEvery } = o;
+const { steps, epochs, lr, evalEvery, evalSamples } = o;
+const logEvery = o.logEvery ?? (steps === undefined ? 25 : Math.max(1, Math.min(25, Math.floor(steps / 40))));
 const batchSize = o.batch;
 const modelName = o.model;
 if (modelName !== 'mlp' && modelName !== 'cnn') throw new TrainError('E_TRAIN_OPTION', `--model ${JSON.stringify(modelName)} is not mlp or cnn; write --model mlp or --model cnn`);

@@ -112,6 +112,8 @@ export function resolveCluster(script: string | undefined, scriptArgs: string[],
       ...algo,
       secure: raw.secure ?? DEFAULT_SECURE,
       ...(raw.resume !== undefined ? { resume: raw.resume } : {}),
+      // No launcher collects the ranks' stdout here: each rank writes OUT/rank-<i>.ndjson itself.
+      logRecords: true,
     },
   };
 }

@@ -27,7 +27,18 @@ function literal(s: string): string {
   return s.replace(/\$/g, '$$$$');
 }
 
-export function composeFile(c: ClusterConfig): { [key: string]: YamlValue } {
+/** How compose builds the image: the checkout (relative to the compose file) and its Dockerfile. */
+export interface ComposeBuild {
+  context: string;
+  dockerfile: string;
+}
+
+/**
+ * With `build`, every service has the same `build:` and `image:`, so `up`
+ * builds the image (once; the others are cache hits) when it is missing.
+ * Each rank appends its records to runs/<job-id>/rank-<i>.ndjson on the host.
+ */
+export function composeFile(c: ClusterConfig, build?: ComposeBuild): { [key: string]: YamlValue } {
   const services: { [key: string]: YamlValue } = {};
   for (let rank = 0; rank < c.nodes; rank++) {
     const vars = workerEnvToVars({
@@ -42,6 +53,7 @@ export function composeFile(c: ClusterConfig): { [key: string]: YamlValue } {
     const environment: { [key: string]: YamlValue } = {};
     for (const [k, v] of Object.entries(vars)) environment[k] = literal(v);
     const service: { [key: string]: YamlValue } = {
+      ...(build !== undefined ? { build: { context: build.context, dockerfile: build.dockerfile } } : {}),
       image: c.image,
       init: true,
       working_dir: IMAGE_WORKDIR,

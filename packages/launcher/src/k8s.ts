@@ -3,9 +3,13 @@
  * (DNS for every pod, published before readiness) and an Indexed Job whose
  * pods run `dtrain worker`, which reads the rank from JOB_COMPLETION_INDEX.
  * Pod i is reachable as <name>-i.<name>; rank 0's is the rendezvous.
+ * DTRAIN_OUT (runs/<job-id>) sits on a volume: a PersistentVolumeClaim given
+ * by name keeps summary.json and every rank's rank-<i>.ndjson after the pods
+ * are gone (ReadWriteMany when the pods land on several nodes).
  */
 import { workerEnvToVars } from '@dtrain/runtime/contract';
 import { IMAGE_WORKDIR, type ClusterConfig } from './cluster.js';
+import { UsageError } from './errors.js';
 import type { YamlValue } from './yaml.js';
 
 /** Set per pod by the Job controller (JOB_COMPLETION_INDEX) or from the Secret, so not written as values. */
@@ -15,7 +19,23 @@ export function k8sName(c: ClusterConfig): string {
   return `dtrain-${c.jobId}`;
 }
 
-export function k8sManifests(c: ClusterConfig): YamlValue[] {
+/** Kubernetes names a PersistentVolumeClaim with a DNS subdomain (RFC 1123). */
+export function checkPvcName(name: string): string {
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
+    throw new UsageError(`--pvc ${JSON.stringify(name)} is not a PersistentVolumeClaim name (lowercase letters, digits, '-' and '.', at most 253); write e.g. --pvc dtrain-runs`);
+  }
+  return name;
+}
+
+/** Where the pods' output directory lives: a PersistentVolumeClaim (outlives the pods) or, without one, an emptyDir (does not). */
+export interface K8sStorage {
+  pvc?: string;
+}
+
+/** Mount point of the runs volume: DTRAIN_OUT is runs/<job-id> below it. */
+export const RUNS_MOUNT = `${IMAGE_WORKDIR}/runs`;
+
+export function k8sManifests(c: ClusterConfig, storage: K8sStorage = {}): YamlValue[] {
   const name = k8sName(c);
   const secretName = `${name}-secret`;
   const vars = workerEnvToVars({
@@ -39,7 +59,9 @@ export function k8sManifests(c: ClusterConfig): YamlValue[] {
     command: ['node', `${IMAGE_WORKDIR}/packages/launcher/bin/dtrain.js`, 'worker', c.script, ...(c.scriptArgs.length > 0 ? ['--', ...c.scriptArgs] : [])],
     env,
     ports: [{ name: 'rendezvous', containerPort: c.port }],
+    volumeMounts: [{ name: 'runs', mountPath: RUNS_MOUNT }],
   };
+  const runsVolume: YamlValue = storage.pvc !== undefined ? { name: 'runs', persistentVolumeClaim: { claimName: storage.pvc } } : { name: 'runs', emptyDir: {} };
   if (c.gpus !== null) container.resources = { limits: { 'nvidia.com/gpu': 1 } };
   const secret = {
     apiVersion: 'v1',
@@ -70,7 +92,7 @@ export function k8sManifests(c: ClusterConfig): YamlValue[] {
       backoffLimit: 0,
       template: {
         metadata: { labels },
-        spec: { subdomain: name, restartPolicy: 'Never', containers: [container] },
+        spec: { subdomain: name, restartPolicy: 'Never', containers: [container], volumes: [runsVolume] },
       },
     },
   };

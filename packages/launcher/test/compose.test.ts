@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
 import { readWorkerEnv } from '@dtrain/runtime';
 import { resolveCluster, type ClusterConfig, type ClusterOptionsRaw } from '../src/cluster.js';
 import { composeFile, composeRunCommands } from '../src/compose.js';
@@ -10,7 +11,6 @@ import { UsageError } from '../src/errors.js';
 import { k8sManifests } from '../src/k8s.js';
 import type { ResolveIO } from '../src/resolve.js';
 import { toYaml, toYamlDocuments, type YamlValue } from '../src/yaml.js';
-import { parseYamlSubset } from './yaml-subset.js';
 
 const io: ResolveIO = {
   cwd: '/w', now: new Date(0), hostname: 'h', nodeBin: 'node', examplesDir: '/repo/examples',
@@ -22,9 +22,9 @@ const raw = (over: Partial<ClusterOptionsRaw> = {}): ClusterOptionsRaw => ({
 });
 
 const hasPyYaml = spawnSync('python3', ['-c', 'import yaml'], { stdio: 'ignore' }).status === 0;
-/** Parse with PyYAML when present (an independent reader), and always with the subset reader. */
+/** Parse with the yaml library and, when present, PyYAML too (an independent reader that must agree). */
 function parseBack(text: string, docs = false): unknown {
-  const mine = docs ? text.split(/^---$/m).map(parseYamlSubset) : parseYamlSubset(text);
+  const mine = docs ? parseAllDocuments(text).map((d) => d.toJS() as unknown) : parse(text);
   if (hasPyYaml) {
     const prog = `import sys, json, yaml\nd = list(yaml.safe_load_all(sys.stdin))\nprint(json.dumps(d if ${docs ? 'True' : 'False'} else d[0]))`;
     expect(JSON.parse(execFileSync('python3', ['-c', prog], { input: text, encoding: 'utf8' }))).toEqual(mine);

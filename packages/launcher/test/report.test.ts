@@ -31,6 +31,8 @@ interface FixtureSpec {
   evals: [number, number][];
 }
 
+/** How long each evaluation paused a rank (in its eval record, left out of the wall-clock). */
+const EVAL_SECONDS = 0.25;
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Write a run directory the way a run does; returns it. */
@@ -40,11 +42,16 @@ function writeFixture(spec: FixtureSpec): string {
   const perRank: { step: number; comm: number }[] = [];
   for (let r = 0; r < spec.nodes; r++) {
     const lines = ['{"time":1,"stream":"stderr","msg":"plain text from the backend"}', 'not json at all', JSON.stringify({ level: 30, ...fitLine(7850), msg: 'training' })];
+    // The rank's own clock: every step's time, plus EVAL_SECONDS for each evaluation before it.
+    let elapsed = 0;
     for (let k = 1; k <= spec.steps; k++) {
-      if (k % (spec.logEvery ?? 1) !== 0) continue;
-      lines.push(JSON.stringify({ level: 30, rank: r, ...stepLine({ step: k, loss: spec.loss(r, k), computeSeconds: spec.compute(r, k), commSeconds: spec.comm(r, k), bytesSent: 1000 }), msg: 'step' }));
+      elapsed += spec.compute(r, k) + spec.comm(r, k);
+      if (k % (spec.logEvery ?? 1) === 0) {
+        lines.push(JSON.stringify({ level: 30, rank: r, ...stepLine({ step: k, loss: spec.loss(r, k), computeSeconds: spec.compute(r, k), commSeconds: spec.comm(r, k), bytesSent: 1000, elapsedSeconds: elapsed }), msg: 'step' }));
+      }
+      if (spec.evals.some(([step]) => step === k)) elapsed += EVAL_SECONDS;
     }
-    for (const [step, acc] of spec.evals) lines.push(JSON.stringify({ level: 30, rank: r, kind: 'eval', step, localAccuracy: acc - 0.01, averageAccuracy: acc, consensusDistance: 0.1, msg: 'eval' }));
+    for (const [step, acc] of spec.evals) lines.push(JSON.stringify({ level: 30, rank: r, kind: 'eval', step, localAccuracy: acc - 0.01, averageAccuracy: acc, consensusDistance: 0.1, seconds: EVAL_SECONDS, msg: 'eval' }));
     writeFileSync(join(dir, `rank-${r}.ndjson`), `${lines.join('\n')}\n`);
     const ks = Array.from({ length: spec.steps }, (_, i) => i + 1);
     perRank.push({ step: mean(ks.map((k) => spec.compute(r, k) + spec.comm(r, k))), comm: mean(ks.map((k) => spec.comm(r, k))) });
@@ -130,11 +137,12 @@ describe('curves', () => {
     expect(curve[3].loss).toBeCloseTo(mean([0, 1, 2].map((r) => psgdSpec.loss(r, 4))), 12);
   });
 
-  it('a sparse log lets each logged step stand for the unlogged ones before it', () => {
-    const e = rankElapsed(runs[2].ranks[0].steps);
-    // steps 2, 4, 6, 8 logged; step k costs 0.1 + comm(k): 2 x (each logged step's time)
-    expect(e.get(2)).toBeCloseTo(2 * (0.1 + 0.05), 12);
-    expect(e.get(4)).toBeCloseTo(2 * 0.15 + 2 * (0.1 + 0.3), 12);
+  it('a sparse log: the logged steps carry their real elapsed time, the others are interpolated', () => {
+    const e = rankElapsed(runs[2].ranks[0].steps, runs[2].ranks[0].evals);
+    // steps 2, 4, 6, 8 logged; step k costs 0.1 + comm(k), comm 0.3 at steps 4 and 8, else 0.05
+    expect(e.get(2)).toBeCloseTo(2 * 0.15, 12);
+    expect(e.get(4)).toBeCloseTo(3 * 0.15 + 0.4, 12);
+    expect(e.get(6)).toBeCloseTo(5 * 0.15 + 0.4, 12);
     const curve = stepCurve(runs[2]);
     expect(wallAt(curve, 3, 0)).toBeCloseTo(((e.get(2) as number) + (e.get(4) as number)) / 2, 12);
     expect(wallAt([], 5, 0.2)).toBeCloseTo(1, 12);
@@ -185,17 +193,20 @@ describe('buildComparison', () => {
     const [psgd, dsgd, pga] = cmp.configs;
     expect(psgd.speedupPerStep).toBe(1);
     expect(psgd.speedupTimeToTarget).toBe(1);
-    expect(dsgd.speedupPerStep).toBeCloseTo(summaries[0].meanStepSeconds / summaries[1].meanStepSeconds, 12);
+    // per step: the same clock as time to target, at the last step over the steps (every spec runs 8 steps)
+    const perStep = [psgdSpec, dsgdSpec, pgaSpec].map((spec) => slowestElapsed(spec, 8) / 8);
+    cmp.configs.forEach((c, i) => expect(c.wallSecondsPerStep).toBeCloseTo(perStep[i], 12));
+    expect(dsgd.speedupPerStep).toBeCloseTo(perStep[0] / perStep[1], 12);
     expect(dsgd.speedupTimeToTarget).toBeCloseTo((psgd.timeToTargetSeconds as number) / (dsgd.timeToTargetSeconds as number), 12);
     expect(dsgd.speedupTimeToTarget).toBeGreaterThan(1);
-    expect(pga.speedupPerStep).toBeCloseTo(summaries[0].meanStepSeconds / summaries[2].meanStepSeconds, 12);
+    expect(pga.speedupPerStep).toBeCloseTo(perStep[0] / perStep[2], 12);
   });
 
   it('ratios vs psgd are configuration / baseline, the accuracy gap in points', () => {
     const [psgd, dsgd, pga] = cmp.configs;
     expect(psgd.commRatioVsPsgd).toBe(1);
     expect(dsgd.commRatioVsPsgd).toBeCloseTo(summaries[1].meanCommSeconds / summaries[0].meanCommSeconds, 12);
-    expect(dsgd.stepRatioVsPsgd).toBeCloseTo(1 / (dsgd.speedupPerStep as number), 12);
+    expect(dsgd.stepRatioVsPsgd).toBeCloseTo(summaries[1].meanStepSeconds / summaries[0].meanStepSeconds, 12);
     expect(dsgd.timeToTargetRatioVsPsgd).toBeCloseTo(1 / (dsgd.speedupTimeToTarget as number), 12);
     expect(dsgd.accuracyGapVsPsgd).toBeCloseTo((0.91 - 0.9) * 100, 12);
     expect(pga.timeToTargetRatioVsPsgd).toBeNull();

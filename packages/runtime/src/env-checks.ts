@@ -40,6 +40,8 @@ export function isResumeMode(v: unknown): v is ResumeMode {
 export interface CheckedOptions {
   backend?: string;
   timeoutMs?: number;
+  out?: string;
+  logRecords?: boolean;
   resume?: string;
   compress?: string;
   consensusStep?: number;
@@ -73,6 +75,9 @@ export function checkRunOptions(options: CheckedOptions): void {
   checkAlgorithmVars(options);
   if (options.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(options.backend)) {
     throw new WorkerEnvError('DTRAIN_BACKEND', `DTRAIN_BACKEND=${JSON.stringify(options.backend)} is not a backend; use one of ${BACKEND_CHOICES.join(', ')}`);
+  }
+  if (options.logRecords === true && options.out === undefined) {
+    throw new WorkerEnvError('DTRAIN_LOG_RECORDS', 'DTRAIN_LOG_RECORDS=1 writes OUT/rank-<rank>.ndjson, but DTRAIN_OUT is not set; set DTRAIN_OUT to the output directory, or unset DTRAIN_LOG_RECORDS');
   }
   if (options.timeoutMs !== undefined && options.timeoutMs < 1) {
     throw new WorkerEnvError('DTRAIN_TIMEOUT_MS', `DTRAIN_TIMEOUT_MS=${options.timeoutMs} would fail every receive at once; use a positive number of milliseconds (e.g. 30000)`);

@@ -58,6 +58,11 @@ export interface RunOptions {
   outerMomentum?: number;
   /** Checkpoints in the output directory: 'auto' (resume when there are some), 'never' (start over), 'must' (DTRAIN_RESUME). */
   resume?: string;
+  /**
+   * Also append this rank's NDJSON records to OUT/rank-<rank>.ndjson
+   * (DTRAIN_LOG_RECORDS=1), where no launcher collects stdout: compose, Kubernetes.
+   */
+  logRecords?: boolean;
 }
 
 export interface Rendezvous {
@@ -103,6 +108,7 @@ export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; 
   outerLr: { name: 'DTRAIN_OUTER_LR', kind: 'number' },
   outerMomentum: { name: 'DTRAIN_OUTER_MOMENTUM', kind: 'number' },
   resume: { name: 'DTRAIN_RESUME', kind: 'string' },
+  logRecords: { name: 'DTRAIN_LOG_RECORDS', kind: 'bool' },
 };
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -34,11 +34,12 @@ const samples: WorkerRecord[] = [
   encodeMembership({ step: 40, members: [0, 1, 3] }),
   encodeProgress({ step: 40, totalSteps: 100, elapsedSeconds: 12.5, phase: 'eval' }),
   encodeFit({ algorithm: 'dsgd', topology: 'ring', steps: 100, stepsPerEpoch: 50, batchSize: 32, shard: 1600, params: 7850, optimizer: 'Adam (compile)', loss: 'categoricalCrossentropy (compile)' }),
+  encodeEval({ step: 50, localAccuracy: 0.9, averageAccuracy: 0.91, consensusDistance: 1e-4, seconds: 0.35 }),
 ];
 
 describe('NDJSON records', () => {
   it('every kind round-trips through its encoder, a line of text and the decoder, pino fields ignored', () => {
-    expect(samples.map((r) => r.kind).sort()).toEqual([...RECORD_KINDS, 'step', 'fit'].sort());
+    expect(samples.map((r) => r.kind).sort()).toEqual([...RECORD_KINDS, 'step', 'fit', 'eval'].sort());
     for (const r of samples) {
       expect(decodeRecordLine(recordLine(r))).toEqual(r);
       expect(decodeRecord({ level: 30, time: 1, pid: 7, rank: 2, msg: r.kind, ...r })).toEqual(r);
@@ -61,6 +62,7 @@ describe('NDJSON records', () => {
       [{ ...samples[4], members: [0, 1.5] }, 'members'],
       [{ ...samples[5], phase: 3 }, 'phase'],
       [{ ...samples[6], loss: 1 }, 'loss'],
+      [{ ...samples[7], seconds: 'long' }, 'seconds'],
     ];
     for (const [value, field] of cases) {
       expect(codeOf(() => decodeRecord(value, 'rank-0.ndjson:7'), ContractError)).toBe('E_CONTRACT_RECORD');

@@ -4,10 +4,14 @@
  *
  * - Per-step figures (mean step, mean communication, final loss/accuracy) are
  *   the summary's own.
- * - Time to target: wall-clock (curves.ts) at the first evaluation whose
- *   average-model accuracy reaches the target; null when none does.
+ * - Time to target: wall-clock (curves.ts: the records' real elapsed time,
+ *   evaluations left out) at the first evaluation whose average-model
+ *   accuracy reaches the target; null when none does.
  * - Target: the one given, else the baseline's final accuracy less
  *   targetTolerance (default 0: exactly the baseline's).
+ * - Wall-clock per step: the same clock at the run's last logged step, over
+ *   that step. Per-step speedup compares these, so that where two runs reach
+ *   the target at the same step both speedups read the same clock.
  * - Baseline: the first psgd configuration; speedups are baseline / this
  *   (above 1 = faster than the baseline), null without a baseline.
  * - Ratios vs psgd are the other way round, this / baseline (below 1 =
@@ -35,6 +39,12 @@ function reachTarget(curves: RunCurves, target: number | null): { seconds: numbe
   return hit === undefined ? null : { seconds: hit.wallSeconds, step: hit.step };
 }
 
+/** Seconds per step of the run's clock at its last logged step; undefined without step records. */
+function wallPerStep(curves: RunCurves): number | undefined {
+  const last = curves.steps[curves.steps.length - 1];
+  return last === undefined || last.step <= 0 ? undefined : last.wallSeconds / last.step;
+}
+
 const ratio = (num: number | null | undefined, den: number | null): number | null =>
   num === null || num === undefined || den === null || den <= 0 ? null : num / den;
 
@@ -47,7 +57,10 @@ export function buildComparison(runs: readonly RunData[], options: ComparisonOpt
   const baseFinal = base?.summary.finalAccuracy ?? null;
   const target = given ?? (baseFinal === null ? null : baseFinal - tolerance);
   const targetSource = given !== undefined ? 'given' : target !== null ? 'baseline-final' : 'none';
-  const hits = runs.map((r) => reachTarget(runCurves(r), target));
+  const curves = runs.map(runCurves);
+  const hits = curves.map((c) => reachTarget(c, target));
+  const perStep = runs.map((r, i) => wallPerStep(curves[i]) ?? null);
+  const basePerStep = base === null ? null : perStep[runs.indexOf(base)] ?? base.summary.meanStepSeconds;
   const baseIndex = base === null ? -1 : runs.indexOf(base);
   const baseHit = baseIndex < 0 ? null : hits[baseIndex];
   const configs = runs.map((r, i): ConfigResult => {
@@ -69,7 +82,8 @@ export function buildComparison(runs: readonly RunData[], options: ComparisonOpt
       timeToTargetSeconds: hit?.seconds ?? null,
       stepsToTarget: hit?.step ?? null,
       speedupTimeToTarget: hit === null ? null : ratio(baseHit?.seconds, hit.seconds),
-      speedupPerStep: base === null ? null : ratio(base.summary.meanStepSeconds, s.meanStepSeconds),
+      wallSecondsPerStep: perStep[i],
+      speedupPerStep: base === null ? null : ratio(basePerStep, perStep[i] ?? s.meanStepSeconds),
       commRatioVsPsgd: base === null ? null : ratio(s.meanCommSeconds, base.summary.meanCommSeconds),
       stepRatioVsPsgd: base === null ? null : ratio(s.meanStepSeconds, base.summary.meanStepSeconds),
       timeToTargetRatioVsPsgd: hit === null ? null : ratio(hit.seconds, baseHit?.seconds ?? null),

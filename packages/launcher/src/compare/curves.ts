@@ -1,14 +1,16 @@
 /**
  * A run's curves against steps and against wall-clock time, from its rank logs.
  *
- * Wall-clock of a run at step k: the slowest rank's training time up to k,
- * where a rank's time is the sum of its step times (computeSeconds +
- * commSeconds of each step line). When a rank logs only every few steps, each
- * logged step's time stands for the unlogged steps since the previous line.
- * Evaluation pauses are not counted: they measure, they do not train.
+ * Wall-clock of a run at step k: the slowest rank's real elapsed time at k,
+ * read from its step records (`elapsedSeconds`: from the start of the rank's
+ * first step to the end of step k, everything between steps included), less
+ * the evaluations it ran before k (each eval record's `seconds`): they
+ * measure, they do not train. Between logged steps the clock is interpolated,
+ * never extrapolated from one step's duration. A rank log that holds more
+ * than one process (a resumed run) continues the clock across the restart.
  * Loss and communication time at step k are means over the ranks that logged k.
  */
-import type { RunData, StepRecord } from './run-data.js';
+import type { EvalRecord, RunData, StepRecord } from './run-data.js';
 
 export interface StepPoint {
   config: string;
@@ -30,23 +32,41 @@ export interface RunCurves {
   accuracy: AccuracyPoint[];
 }
 
-/** A rank's elapsed training seconds at each logged step. */
-export function rankElapsed(steps: readonly StepRecord[]): Map<number, number> {
+/**
+ * A rank's training clock at each logged step (ascending steps): its
+ * elapsedSeconds less the seconds of its evaluations at earlier steps. An
+ * elapsed time below the previous record's starts a new process (a resume):
+ * its clock goes on from the previous record's.
+ */
+export function rankElapsed(steps: readonly StepRecord[], evals: readonly EvalRecord[] = []): Map<number, number> {
   const out = new Map<number, number>();
-  let prevStep = 0;
-  let elapsed = 0;
+  const pausedBefore = (from: number, to: number): number =>
+    evals.reduce((sum, e) => (e.step >= from && e.step < to ? sum + (e.seconds ?? 0) : sum), 0);
+  let offset = 0;
+  let segmentFrom = 0;
+  let prev: { step: number; elapsed: number; clock: number } | null = null;
   for (const s of steps) {
-    if (s.step <= prevStep) continue;
-    elapsed += (s.step - prevStep) * (s.computeSeconds + s.commSeconds);
-    out.set(s.step, elapsed);
-    prevStep = s.step;
+    if (prev !== null && s.step <= prev.step) continue;
+    if (prev !== null && s.elapsedSeconds < prev.elapsed) {
+      offset = prev.clock;
+      segmentFrom = prev.step;
+    }
+    const clock = offset + s.elapsedSeconds - pausedBefore(segmentFrom, s.step);
+    out.set(s.step, clock);
+    prev = { step: s.step, elapsed: s.elapsedSeconds, clock };
   }
   return out;
 }
 
+/** The eval records of the lowest rank that timed its evaluations (collective: every rank paused as long). */
+function pauseSource(run: RunData): readonly EvalRecord[] {
+  return run.ranks.find((r) => r.evals.some((e) => e.seconds !== undefined))?.evals ?? [];
+}
+
 /** Per step (ascending): slowest rank's elapsed time, mean loss, mean comm seconds. */
 export function stepCurve(run: RunData): StepPoint[] {
-  const elapsed = run.ranks.map((r) => rankElapsed(r.steps));
+  const pauses = pauseSource(run);
+  const elapsed = run.ranks.map((r) => rankElapsed(r.steps, r.evals.some((e) => e.seconds !== undefined) ? r.evals : pauses));
   const byStep = new Map<number, { wall: number; loss: number[]; comm: number[] }>();
   run.ranks.forEach((r, i) => {
     for (const s of r.steps) {
@@ -68,7 +88,7 @@ export function stepCurve(run: RunData): StepPoint[] {
 /**
  * Wall-clock seconds at `step`, interpolated linearly between logged steps
  * (anchored at step 0 = 0 s); past the last logged step, extended at the
- * run's mean pace. Without step lines: step x summary.meanStepSeconds.
+ * run's mean pace so far. Without step lines: step x summary.meanStepSeconds.
  */
 export function wallAt(curve: readonly StepPoint[], step: number, meanStepSeconds: number): number {
   if (curve.length === 0) return step * meanStepSeconds;

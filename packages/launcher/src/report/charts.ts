@@ -7,6 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Comparison } from '../compare/build.js';
 import type { AccuracyPoint, StepPoint } from '../compare/curves.js';
+import { axisScale, TICKS } from './ticks.js';
 
 /** Most points drawn per line; longer runs are averaged over windows of steps. */
 export const MAX_POINTS_PER_LINE = 400;
@@ -44,16 +45,43 @@ export function thin(points: readonly StepPoint[], max = MAX_POINTS_PER_LINE): S
   return out;
 }
 
+/** Bar lengths of a stacked bar chart, from 0 to each configuration's total. */
+const stackTotals = (bars: { configuration: string; ms: number }[]): number[] => {
+  const totals = new Map<string, number>();
+  for (const b of bars) totals.set(b.configuration, (totals.get(b.configuration) ?? 0) + b.ms);
+  return [0, ...totals.values()];
+};
+
 const WIDTH = 380;
 const HEIGHT = 220;
 
-function line(
-  title: string,
-  values: Record<string, unknown>[],
-  x: { field: string; title: string },
-  y: { field: string; title: string; format?: string; zero?: boolean },
-  labels: string[],
-): TopLevelSpec {
+interface Axis {
+  field: string;
+  title: string;
+  /** Fractions shown as percentages. */
+  percent?: boolean;
+  /** Whole numbers (steps). */
+  integer?: boolean;
+  /** Narrowest domain drawn (a flat line or one point still gets distinct ticks). */
+  minSpan: number;
+  zero?: boolean;
+}
+
+/** A quantitative encoding: ticks formatted for the data's range (ticks.ts), title with its unit. */
+function quantitative(axis: Axis, values: Record<string, unknown>[]): Record<string, unknown> {
+  // A zero-based scale reaches down to 0: the ticks span that too.
+  const data = [...values.map((v) => Number(v[axis.field])), ...(axis.zero === true ? [0] : [])];
+  const scale = axisScale(data, { minSpan: axis.minSpan, percent: axis.percent, integer: axis.integer });
+  return {
+    field: axis.field,
+    type: 'quantitative',
+    title: axis.title,
+    scale: { zero: axis.zero ?? false, ...(scale.domain !== undefined ? { domain: scale.domain } : {}) },
+    axis: { format: scale.format, tickCount: TICKS, ...(axis.integer === true ? { tickMinStep: 1 } : {}) },
+  };
+}
+
+function line(title: string, values: Record<string, unknown>[], x: Axis, y: Axis, labels: string[]): TopLevelSpec {
   return {
     width: WIDTH,
     height: HEIGHT,
@@ -62,8 +90,8 @@ function line(
     data: { values },
     mark: { type: 'line', strokeWidth: 1.8, point: values.length <= 60 ? { size: 20 } : false },
     encoding: {
-      x: { field: x.field, type: 'quantitative', title: x.title },
-      y: { field: y.field, type: 'quantitative', title: y.title, scale: { zero: y.zero ?? false }, ...(y.format !== undefined ? { axis: { format: y.format } } : {}) },
+      x: quantitative(x, values),
+      y: quantitative(y, values),
       color: { field: 'configuration', type: 'nominal', title: null, scale: { domain: labels }, sort: labels, legend: { orient: 'bottom', direction: 'horizontal', columns: 2, labelLimit: 220 } },
       order: { field: x.field, type: 'quantitative' },
     },
@@ -74,10 +102,10 @@ export function comparisonCharts(data: ChartData): ChartSpec[] {
   const labels = data.comparison.configs.map((c) => c.label);
   const steps = thin(data.steps).map((p) => ({ configuration: p.config, step: p.step, wall: p.wallSeconds, loss: p.loss, commMs: p.commSeconds * 1000 }));
   const acc = data.accuracy.map((p) => ({ configuration: p.config, step: p.step, wall: p.wallSeconds, accuracy: p.accuracy }));
-  const wall = { field: 'wall', title: 'wall-clock (s)' };
-  const step = { field: 'step', title: 'step' };
-  const loss = { field: 'loss', title: 'training loss (mean over ranks)' };
-  const accuracy = { field: 'accuracy', title: 'test accuracy of the average model', format: '.1%' };
+  const wall: Axis = { field: 'wall', title: 'wall-clock time (s)', minSpan: 0.1, zero: true };
+  const step: Axis = { field: 'step', title: 'training step (iterations)', integer: true, minSpan: 2, zero: true };
+  const loss: Axis = { field: 'loss', title: 'training loss (mean over ranks)', minSpan: 0.01 };
+  const accuracy: Axis = { field: 'accuracy', title: 'test accuracy of the average model (%)', percent: true, minSpan: 0.01 };
   const bars = data.comparison.configs.flatMap((c) => {
     const comm = c.meanCommSeconds * 1000;
     const compute = c.meanComputeSeconds !== null ? c.meanComputeSeconds * 1000 : Math.max(0, c.meanStepSeconds * 1000 - comm);
@@ -103,7 +131,7 @@ export function comparisonCharts(data: ChartData): ChartSpec[] {
     ...(steps.length === 0 ? [] : [{
       id: 'comm-step',
       title: 'Communication time per step',
-      spec: line('Communication time per step', steps, step, { field: 'commMs', title: 'communication (ms, mean over ranks)', zero: true }, labels),
+      spec: line('Communication time per step', steps, step, { field: 'commMs', title: 'communication per step (ms, mean over ranks)', minSpan: 0.1, zero: true }, labels),
     }]),
     {
       id: 'step-split',
@@ -117,7 +145,7 @@ export function comparisonCharts(data: ChartData): ChartSpec[] {
         mark: 'bar',
         encoding: {
           y: { field: 'configuration', type: 'nominal', sort: labels, title: null },
-          x: { field: 'ms', type: 'quantitative', title: 'ms per step (summary means)', stack: 'zero' },
+          x: { field: 'ms', type: 'quantitative', title: 'time per step (ms, summary means)', stack: 'zero', axis: { format: axisScale(stackTotals(bars), { minSpan: 0.1 }).format } },
           color: { field: 'part', type: 'nominal', title: 'part', scale: { domain: ['compute', 'communication'], range: ['#9ecae9', '#e45756'] } },
         },
       } as TopLevelSpec,

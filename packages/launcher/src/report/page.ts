@@ -28,12 +28,13 @@ const fmt = {
 };
 
 function table(cmp: Comparison): string {
-  const head = ['configuration', 'mean step (ms)', 'mean comm (ms)', 'final accuracy', 'final loss', 'time to target (s)', 'speedup, time to target', 'speedup, per step'];
+  const head = ['configuration', 'mean step (ms)', 'mean comm (ms)', 'wall-clock per step (ms)', 'final accuracy', 'final loss', 'time to target (s)', 'speedup, time to target', 'speedup, per step'];
   const rows = cmp.configs.map((c) => {
     const cells = [
       `<code>${escapeHtml(c.label)}</code>`,
       fmt.ms(c.meanStepSeconds),
       fmt.ms(c.meanCommSeconds),
+      fmt.ms(c.wallSecondsPerStep),
       fmt.pct(c.finalAccuracy),
       fmt.num(c.finalLoss, 4),
       c.timeToTargetSeconds === null ? 'not reached' : `${c.timeToTargetSeconds.toFixed(2)} <small>(step ${c.stepsToTarget})</small>`,
@@ -87,7 +88,7 @@ ${table(cmp)}
 <div class="charts">
 ${figures.join('\n')}
 </div>
-<footer>Wall-clock: the slowest rank's summed step times (compute + communication), evaluation pauses excluded. Speedups: baseline / configuration.</footer>
+<footer>Wall-clock: the slowest rank's elapsed time from its first step, measured by its own clock, less the time spent evaluating; per step: that clock at the last step / the steps. Speedups: baseline / configuration.</footer>
 </body>
 </html>
 `;

@@ -24,7 +24,13 @@ export interface ConfigResult {
   stepsToTarget: number | null;
   /** Baseline time-to-target / this one's. */
   speedupTimeToTarget: number | null;
-  /** Baseline mean step seconds / this one's. */
+  /**
+   * Real seconds per step: the run's wall-clock (the slowest rank's clock,
+   * evaluations left out) at its last logged step / that step; null without
+   * step records.
+   */
+  wallSecondsPerStep: number | null;
+  /** Baseline wallSecondsPerStep / this one's (the summaries' meanStepSeconds where a run has no step records). */
   speedupPerStep: number | null;
   /** This mean communication seconds / the baseline's. */
   commRatioVsPsgd: number | null;

@@ -39,6 +39,8 @@ export interface EvalLine {
   averageAccuracy: number | null;
   /** (1/n) sum_i ||x_i - xbar||^2. */
   consensusDistance: number;
+  /** Wall seconds this rank spent on the evaluation (training paused), when the writer timed it. */
+  seconds?: number;
 }
 
 export interface FitLine {
@@ -107,8 +109,12 @@ function decodeKnown(kind: RecordKind, f: Fields): WorkerRecord {
       if (samplesPerSec !== undefined) r.samplesPerSec = samplesPerSec;
       return r;
     }
-    case 'eval':
-      return { kind, step: f.num('step'), localAccuracy: f.numOrNull('localAccuracy'), averageAccuracy: f.numOrNull('averageAccuracy'), consensusDistance: f.num('consensusDistance') };
+    case 'eval': {
+      const r: EvalLine = { kind, step: f.num('step'), localAccuracy: f.numOrNull('localAccuracy'), averageAccuracy: f.numOrNull('averageAccuracy'), consensusDistance: f.num('consensusDistance') };
+      const seconds = f.optNum('seconds');
+      if (seconds !== undefined) r.seconds = seconds;
+      return r;
+    }
     case 'fit': {
       const r: FitLine = {
         kind, algorithm: f.str('algorithm'), topology: f.str('topology'), steps: f.num('steps'), stepsPerEpoch: f.num('stepsPerEpoch'),

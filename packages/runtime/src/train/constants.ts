@@ -10,3 +10,5 @@ export const DEFAULT_LEARNING_RATE = 0.05;
 export const DEFAULT_EPOCHS = 1;
 /** fit(): a step line every this many steps. */
 export const DEFAULT_LOG_EVERY = 1;
+/** fit(): evaluations of a run at least (the default evalEvery gives an accuracy curve this many points). */
+export const DEFAULT_EVALUATIONS = 10;

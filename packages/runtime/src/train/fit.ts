@@ -18,7 +18,7 @@ import type { ParamSource } from '../tf/params.js';
 import { CallbackList, type FitCallbacks, type FitHistory, type Logs } from './callbacks.js';
 import { checkpointDir, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { resumeRun } from './resume.js';
-import { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_LOG_EVERY } from './constants.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_EVALUATIONS, DEFAULT_LEARNING_RATE, DEFAULT_LOG_EVERY } from './constants.js';
 import { forward } from './evaluate.js';
 import { resolveObjective, type LossFn, type Objective } from './objective.js';
 import { batchSource, checkTrainData, describeValue, isBatchDataset, isLabeledData, type TrainData } from './sources.js';
@@ -76,7 +76,7 @@ export interface FitOptions {
   /** Passes over the shard (default 1); ignored when `steps` is given. */
   epochs?: number;
   steps?: number;
-  /** Evaluate every this many steps (default: once per epoch; 0: only at the end). */
+  /** Evaluate every this many steps (default: at least DEFAULT_EVALUATIONS times in the run and once per epoch; 0: only at the end). */
   evalEvery?: number;
   /** Evaluate on at most this many test samples. */
   evalSamples?: number;
@@ -115,6 +115,11 @@ function count(name: string, v: number | undefined, min: number, fallback: numbe
     throw new TrainError('E_TRAIN_OPTION', `${name} must be an integer >= ${min}; got ${String(v)}`);
   }
   return x;
+}
+
+/** Often enough for DEFAULT_EVALUATIONS points on an accuracy curve, and at least once per epoch. */
+export function defaultEvalEvery(totalSteps: number, stepsPerEpoch: number): number {
+  return Math.max(1, Math.min(stepsPerEpoch, Math.floor(totalSteps / DEFAULT_EVALUATIONS)));
 }
 
 function resumeMode(host: FitHost, option: FitOptions['resume']): ResumeMode {
@@ -189,7 +194,7 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
   const batchesPerEpoch = options.batchesPerEpoch === undefined ? undefined : count('batchesPerEpoch', options.batchesPerEpoch, 1, 1);
   const stream = batchSource(train, { rank: session.rank, size: session.size, seed: session.seed, batchSize, shard, target: objective.target, batchesPerEpoch, steps });
   const total = steps ?? stream.stepsPerEpoch * count('epochs', options.epochs, 1, DEFAULT_EPOCHS);
-  const evalEvery = count('evalEvery', options.evalEvery, 0, stream.stepsPerEpoch);
+  const evalEvery = count('evalEvery', options.evalEvery, 0, defaultEvalEvery(total, stream.stepsPerEpoch));
   const logEvery = count('logEvery', options.logEvery, 0, DEFAULT_LOG_EVERY);
   const checkpointEvery = count('checkpointEvery', options.checkpointEvery, 0, 0);
   if (checkpointEvery > 0 && session.out === undefined) {

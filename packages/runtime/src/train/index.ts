@@ -5,6 +5,7 @@ export { TfLocalModel } from './local-model.js';
 export { TimedGossip } from './gossip.js';
 export type { FitData, FitHost, FitOptions, FitResult } from './fit.js';
 export { scriptOptions, scriptOptionsHelp, type ScriptOption, type ScriptOptionValues } from './script-options.js';
+export { defaultEvalEvery } from './fit.js';
 export { CallbackList, type FitCallbacks, type FitHistory, type Logs } from './callbacks.js';
 export { defaultLoss, labelTargets, outputKind, resolveObjective, LOSS_NAMES, type LossFn, type Metric, type Objective, type OutputKind, type TargetForm } from './objective.js';
 export { batchSource, checkTrainData, type BatchDataset, type BatchSource, type TensorData, type TrainData } from './sources.js';
@@ -23,6 +24,6 @@ export {
   type Checkpoint,
   type CheckpointMeta,
 } from './checkpoint.js';
-export { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_LOG_EVERY, DEFAULT_TOPOLOGY } from './constants.js';
+export { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_EVALUATIONS, DEFAULT_LEARNING_RATE, DEFAULT_LOG_EVERY, DEFAULT_TOPOLOGY } from './constants.js';
 export { PARENT_PID_VAR, watchProcess, type ProcessWatch, type WatchOptions } from './parent-watch.js';
 export { startupHorizon, startupPeers, runStartupChecks, type StartupReport } from './startup.js';

@@ -13,6 +13,7 @@
  * termination signals (parent-watch.ts): it never outlives the launcher and
  * leaves promptly on SIGTERM.
  */
+import { join } from 'node:path';
 import { createSchedule, type Schedule } from '@dtrain/topology';
 import { algorithmSpec, validateAlgorithm } from '../algorithms/registry.js';
 import type { AlgorithmOptions } from '../algorithms/types.js';
@@ -127,7 +128,9 @@ export async function init(options: InitOptions = {}): Promise<Session> {
   const run = we?.options ?? readRunOptions(env);
   const rank = we?.rank ?? 0;
   const size = we?.worldSize ?? 1;
-  const logger = options.logger ?? createLogger(rank);
+  // Where no launcher collects stdout (compose, Kubernetes), the rank writes its own records file.
+  const recordsFile = run.logRecords === true && run.out !== undefined ? join(run.out, `rank-${rank}.ndjson`) : undefined;
+  const logger = options.logger ?? createLogger(rank, 'info', recordsFile);
   const algorithm = run.algorithm ?? options.algorithm ?? DEFAULT_ALGORITHM;
   const topology = run.topology ?? options.topology ?? defaultTopology(size);
   const seed = run.seed ?? options.seed ?? DEFAULT_SEED;

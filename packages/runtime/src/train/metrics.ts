@@ -4,12 +4,21 @@
  * encoders (contract/records.ts: step, eval, fit, ...), and running totals
  * for summary.json.
  */
-import { pino, type Logger } from 'pino';
+import { destination, multistream, pino, type Logger } from 'pino';
 import { encodeEval, encodeFit, encodeStep, type EvalLine, type FitLine } from '../contract/records.js';
 
-/** A pino logger writing NDJSON to stdout with the rank in every line. */
-export function createLogger(rank: number, level = 'info'): Logger {
-  return pino({ base: { rank }, level });
+/**
+ * A pino logger writing NDJSON to stdout with the rank in every line; with
+ * `file`, every line is also appended there (synchronously, so the last
+ * lines are on disk when the process exits).
+ */
+export function createLogger(rank: number, level = 'info', file?: string): Logger {
+  if (file === undefined) return pino({ base: { rank }, level });
+  const streams = [
+    { level, stream: destination(1) },
+    { level, stream: destination({ dest: file, append: true, mkdir: true, sync: true }) },
+  ] as const;
+  return pino({ base: { rank }, level }, multistream([...streams]));
 }
 
 /** A logger that drops everything. */

@@ -142,6 +142,7 @@ export class Session implements FitHost {
    * and the consensus distance. Every rank must call it at the same step.
    */
   async evaluate(opt: DistributedOptimizer, options: EvaluateOptions = {}): Promise<EvalRecord> {
+    const t0 = performance.now();
     const x = opt.params();
     const { average, distance } = await consensus(this.comm, x, opt.iteration);
     let localAccuracy: number | null = null;
@@ -155,7 +156,7 @@ export class Session implements FitHost {
         opt.local.write(x);
       }
     }
-    const record: EvalRecord = { step: opt.iteration, localAccuracy, averageAccuracy, consensusDistance: distance };
+    const record: EvalRecord = { step: opt.iteration, localAccuracy, averageAccuracy, consensusDistance: distance, seconds: (performance.now() - t0) / 1000 };
     logEval(this.logger, record);
     return record;
   }
