@@ -2,7 +2,6 @@
 import { CommError } from '../errors.js';
 import type { Transport } from '../transport/types.js';
 import type { ScratchPool } from './lanes.js';
-import { noteReceived, scavengeIfDue } from './scavenge.js';
 
 export interface OpContext {
   readonly transport: Transport;
@@ -29,9 +28,7 @@ export async function recvExact(
   into: Float32Array,
   what: string,
 ): Promise<Float32Array> {
-  scavengeIfDue();
   const body = await ctx.transport.recv(peer, iter, tag, { deadline: Date.now() + ctx.timeoutMs, into });
-  if (body.buffer !== into.buffer) noteReceived(body.byteLength);
   if (body.length !== into.length) {
     throw new CommError(
       'E_COMM_LENGTH',
