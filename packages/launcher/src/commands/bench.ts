@@ -107,6 +107,9 @@ async function benchAction(flags: BenchFlags): Promise<void> {
     rawCpuMs: cpuOf('rawCpuMs'),
     // Per vector, slowest rank: already inside opMs (each vector sent or received pays it once).
     macMs: slowestMedian(results.map((r, k) => numberList(r.macMs, iters, `rank ${k}'s macMs`))),
+    // Garbage collection inside the communicator's iterations, slowest rank: ms, and full mark-compacts.
+    opGcMs: slowestMedian(results.map((r, k) => numberList(r.opGcMs, iters, `rank ${k}'s opGcMs`))),
+    opFullGcs: slowestMedian(results.map((r, k) => numberList(r.opFullGcs, iters, `rank ${k}'s opFullGcs`))),
   };
   const rtt = results[0].rttUs;
   if (flags.op === 'allreduce' && nodes > 1 && typeof rtt === 'number') {

@@ -10,6 +10,7 @@
  * iterations alternate; the launcher takes the slowest rank per iteration
  * and the median over iterations.
  */
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { createSchedule, type RankStep } from '@dtrain/topology';
 import { Communicator } from '../comm/communicator.js';
 import { DEFAULT_CHUNK_FLOATS } from '../comm/constants.js';
@@ -19,6 +20,11 @@ import { RawMesh } from './raw-mesh.js';
 import { emit, fail, intParam, readParams, settleOnTerm, stringParam } from './worker-io.js';
 
 const PING_REPS = 200;
+
+/** GC observer entries arrive asynchronously: let the ones of the iteration just run come in. */
+function settleGcEntries(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 async function main(): Promise<void> {
   const params = readParams();
@@ -64,6 +70,18 @@ async function main(): Promise<void> {
       const d = process.cpuUsage(since);
       return (d.user + d.system) / 1000;
     };
+    // Collections during the communicator's iterations: time and full mark-compacts.
+    const gc = { ms: 0, full: 0 };
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gc.ms += e.duration;
+        const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+        if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gc.full += 1;
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const opGcMs: number[] = [];
+    const opFullGcs: number[] = [];
     for (let i = 0; i < warmup + iters; i++) {
       const step = stepAt(i);
       while (inbufs.length < step.recvFrom.length) inbufs.push(new Uint8Array(bytes.length));
@@ -77,6 +95,8 @@ async function main(): Promise<void> {
         rawCpuMs.push(cpuMs(c0));
       }
       await comm.barrier();
+      await settleGcEntries();
+      const g0 = { ...gc };
       t0 = performance.now();
       c0 = process.cpuUsage();
       if (op === 'exchange') await comm.exchange(x, schedule, i);
@@ -85,12 +105,18 @@ async function main(): Promise<void> {
         opMs.push(performance.now() - t0);
         opCpuMs.push(cpuMs(c0));
       }
+      await settleGcEntries();
+      if (i >= warmup) {
+        opGcMs.push(gc.ms - g0.ms);
+        opFullGcs.push(gc.full - g0.full);
+      }
     }
+    gcObserver.disconnect();
     inbufs.length = 0;
     mesh.close();
     const macMs = timeMac(x, chunkFloats ?? DEFAULT_CHUNK_FLOATS, iters);
     await comm.barrier();
-    emit({ type: 'result', rank, opMs, rawMs, opCpuMs, rawCpuMs, rttUs, macMs });
+    emit({ type: 'result', rank, opMs, rawMs, opCpuMs, rawCpuMs, rttUs, macMs, opGcMs, opFullGcs });
   } catch (err) {
     fail(rank, err);
   }
