@@ -7,7 +7,7 @@ import { DEFAULT_SECURE, type RunOptions } from '@dtrain/runtime/contract';
 import { EXAMPLE_ENTRIES } from './constants.js';
 import { UsageError } from './errors.js';
 import { parseGpuList } from './gpus.js';
-import { intOption, secondsOption } from './options.js';
+import { elasticRunOptions, intOption, secondsOption } from './options.js';
 import { knownExamples, type ResolveIO } from './resolve.js';
 
 /** Working directory of the images in docker/. */
@@ -31,6 +31,9 @@ export interface ClusterOptionsRaw {
   example?: string;
   jobId?: string;
   output?: string;
+  heartbeat?: string;
+  elastic?: boolean;
+  minNodes?: string;
 }
 
 export interface ClusterConfig {
@@ -100,6 +103,7 @@ export function resolveCluster(script: string | undefined, scriptArgs: string[],
       ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
       ...(raw.overlap === true ? { overlap: true } : {}),
       secure: raw.secure ?? DEFAULT_SECURE,
+      ...elasticRunOptions(raw, nodes),
     },
   };
 }

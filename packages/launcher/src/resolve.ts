@@ -12,7 +12,7 @@ import { parseGpuList } from './gpus.js';
 import { isLocalHost, parseHostfile, parseHostList, type HostSlots } from './hosts.js';
 import { MAX_NODES } from './netns/names.js';
 import { parseRate } from './netns/rate.js';
-import { intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
+import { elasticRunOptions, intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
 import type { LaunchConfig } from './plan.js';
 import { parseEnvFlags, type SshSettings } from './remote.js';
 
@@ -242,6 +242,7 @@ export function resolveLaunch(
     ...(globalAvgPeriod !== undefined ? { globalAvgPeriod } : {}),
     ...(raw.overlap === true ? { overlap: true } : {}),
     secure: raw.secure ?? DEFAULT_SECURE,
+    ...elasticRunOptions(raw, nodes),
   };
   const config: LaunchConfig = {
     script: path,

@@ -15,7 +15,7 @@
  * a job on this machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { PARENT_PID_VAR } from '@dtrain/runtime/contract';
@@ -33,7 +33,8 @@ export interface WorkerExit {
 
 export type JobOutcome =
   | { kind: 'succeeded'; exits: WorkerExit[] }
-  | { kind: 'failed'; failed: WorkerExit; exits: WorkerExit[] }
+  /** `stopped`: local ranks found stopped (SIGSTOP, a debugger) when the job failed. */
+  | { kind: 'failed'; failed: WorkerExit; exits: WorkerExit[]; stopped: number[] }
   | { kind: 'interrupted'; signal: NodeJS.Signals; exits: WorkerExit[] };
 
 export interface JobOptions {
@@ -63,6 +64,18 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** True when the process is stopped (state T or t in /proc: SIGSTOP, SIGTSTP, a debugger); false elsewhere. */
+export function isStopped(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'T' || state === 't';
+  } catch {
+    return false;
+  }
+}
+
 export function isFailure(e: WorkerExit): boolean {
   return e.error !== undefined || e.signal !== null || e.code !== 0;
 }
@@ -80,17 +93,21 @@ export function startJob(specs: readonly ProcessSpec[], options: JobOptions): Jo
   const done = new Promise<JobOutcome>((r) => (resolveDone = r));
 
   const killAll = (signal: NodeJS.Signals): void => children.forEach((c) => killGroup(c.pid, signal));
+  let stopped: number[] = [];
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
+    stopped = specs.flatMap((spec, i) => (!spec.remote && exits[i] === undefined && isStopped(children[i]?.pid) ? [spec.rank] : []));
     killAll('SIGTERM');
+    // A stopped rank handles SIGTERM only once continued: without this it would wait for the SIGKILL.
+    killAll('SIGCONT');
     killTimer = setTimeout(() => killAll('SIGKILL'), options.graceMs);
   };
   const finish = (): void => {
     if (killTimer !== null) clearTimeout(killTimer);
     const all = exits.map((e, rank) => e ?? { rank, code: null, signal: null });
     if (interruptedBy !== null) resolveDone({ kind: 'interrupted', signal: interruptedBy, exits: all });
-    else if (failure !== null) resolveDone({ kind: 'failed', failed: failure, exits: all });
+    else if (failure !== null) resolveDone({ kind: 'failed', failed: failure, exits: all, stopped });
     else resolveDone({ kind: 'succeeded', exits: all });
   };
   const recordExit = (exit: WorkerExit): void => {

@@ -25,7 +25,12 @@ export function checkJobId(jobId: string): string {
 export interface CheckedOptions {
   backend?: string;
   timeoutMs?: number;
+  heartbeatMs?: number;
+  minNodes?: number;
 }
+
+/** Shortest heartbeat interval accepted (a shorter one would lose busy peers); 0 turns it off. */
+export const MIN_HEARTBEAT_MS = 50;
 
 export function checkRunOptions(options: CheckedOptions): void {
   if (options.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(options.backend)) {
@@ -33,5 +38,12 @@ export function checkRunOptions(options: CheckedOptions): void {
   }
   if (options.timeoutMs !== undefined && options.timeoutMs < 1) {
     throw new WorkerEnvError('DTRAIN_TIMEOUT_MS', `DTRAIN_TIMEOUT_MS=${options.timeoutMs} would fail every receive at once; use a positive number of milliseconds (e.g. 30000)`);
+  }
+  const hb = options.heartbeatMs;
+  if (hb !== undefined && hb !== 0 && hb < MIN_HEARTBEAT_MS) {
+    throw new WorkerEnvError('DTRAIN_HEARTBEAT_MS', `DTRAIN_HEARTBEAT_MS=${hb} is below ${MIN_HEARTBEAT_MS} ms, short enough to lose a busy peer; use e.g. 2000, or 0 for no heartbeat`);
+  }
+  if (options.minNodes !== undefined && options.minNodes < 1) {
+    throw new WorkerEnvError('DTRAIN_MIN_NODES', `DTRAIN_MIN_NODES=${options.minNodes}: a job needs at least one rank; use 1 or more`);
   }
 }

@@ -47,6 +47,12 @@ export interface RunOptions {
   overlap?: boolean;
   /** Channel protection, 'mac' (default) or 'curve' (DTRAIN_SECURE); checked by init(). */
   secure?: string;
+  /** Heartbeat interval of every link in ms (DTRAIN_HEARTBEAT_MS; 0: none); a peer silent for 5 intervals is lost. */
+  heartbeatMs?: number;
+  /** Elastic membership (DTRAIN_ELASTIC=1): survivors of a lost rank agree on a new membership and go on. */
+  elastic?: boolean;
+  /** With elastic: fewest live ranks the job goes on with (DTRAIN_MIN_NODES). */
+  minNodes?: number;
 }
 
 export interface Rendezvous {
@@ -84,6 +90,9 @@ export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; 
   globalAvgPeriod: { name: 'DTRAIN_GLOBAL_AVG_PERIOD', kind: 'int' },
   overlap: { name: 'DTRAIN_OVERLAP', kind: 'bool' },
   secure: { name: 'DTRAIN_SECURE', kind: 'string' },
+  heartbeatMs: { name: 'DTRAIN_HEARTBEAT_MS', kind: 'int' },
+  elastic: { name: 'DTRAIN_ELASTIC', kind: 'bool' },
+  minNodes: { name: 'DTRAIN_MIN_NODES', kind: 'int' },
 };
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,18 +1,18 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ContractError, decodeRunSummary } from '@dtrain/runtime/contract';
+import { ContractError, decodeRecord, decodeRunSummary } from '@dtrain/runtime/contract';
 import { NetnsError, UsageError } from '../errors.js';
 import { createNetnsCluster, describeCluster, type NetnsCluster } from '../netns/cluster.js';
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_WORKER_FAILED, TAIL_LINES } from '../constants.js';
-import { RankLog, parseLine } from '../logs.js';
+import { RankLog, parseLine, type LogLine } from '../logs.js';
 import { StartupNoise } from '../noise.js';
 import { nodeIO } from '../node-io.js';
 import { addLaunchOptions, type LaunchOptionsRaw } from '../options.js';
 import { JobOutput } from '../output.js';
 import { plan, type LaunchConfig, type ProcessSpec } from '../plan.js';
 import { resolveLaunch } from '../resolve.js';
-import { describeExit, startJob, type JobOutcome } from '../spawn.js';
+import { describeExit, startJob, type JobOutcome, type WorkerExit } from '../spawn.js';
 import { renderSummary } from '../summary.js';
 
 const EXAMPLES = `
@@ -56,7 +56,41 @@ function redacted(specs: readonly ProcessSpec[]): unknown {
   }));
 }
 
-function report(outcome: JobOutcome, logs: readonly RankLog[], out: string): number {
+/** What the ranks said of their peers: `peer-lost` records, in arrival order. */
+export interface LostReport {
+  reporter: number;
+  peer: number;
+  cause: string;
+  why: string;
+}
+
+/** The peer-lost record on a line, if it holds one. */
+function lostReport(rank: number, line: LogLine): LostReport | undefined {
+  if (line.kind !== 'json' || line.record.kind !== 'peer-lost') return undefined;
+  try {
+    const r = decodeRecord(line.record);
+    return r?.kind === 'peer-lost' ? { reporter: rank, peer: r.peer, cause: r.cause, why: r.why } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The rank to blame for a failed job: a rank found stopped, or the one its
+ * peers lost by heartbeat (alive but silent), names the cause better than
+ * the first peer that gave up waiting for it.
+ */
+export function blame(failed: WorkerExit, stopped: readonly number[], lost: readonly LostReport[]): string | undefined {
+  const silent = [...new Set(lost.filter((l) => l.cause === 'heartbeat' && l.peer !== failed.rank).map((l) => l.peer))];
+  const culprit = stopped.find((r) => r !== failed.rank) ?? silent[0];
+  if (culprit === undefined) return undefined;
+  const seenBy = [...new Set(lost.filter((l) => l.peer === culprit).map((l) => l.reporter))].sort((a, b) => a - b);
+  const state = stopped.includes(culprit) ? 'is stopped (SIGSTOP or a debugger: its process state is T)' : 'stopped answering';
+  const by = seenBy.length > 0 ? `; rank${seenBy.length > 1 ? 's' : ''} ${seenBy.join(', ')} lost it (no heartbeat answered)` : '';
+  return `rank ${culprit} ${state}${by}`;
+}
+
+function report(outcome: JobOutcome, logs: readonly RankLog[], out: string, lost: readonly LostReport[] = []): number {
   const err = process.stderr;
   if (outcome.kind === 'succeeded') {
     const path = join(out, 'summary.json');
@@ -76,7 +110,9 @@ function report(outcome: JobOutcome, logs: readonly RankLog[], out: string): num
     return outcome.signal === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
   }
   const { failed } = outcome;
-  err.write(`dtrain: ${describeExit(failed)}; stopped the other ranks\n`);
+  const culprit = blame(failed, outcome.stopped, lost);
+  if (culprit !== undefined) err.write(`dtrain: ${culprit}\n`);
+  err.write(`dtrain: ${describeExit(failed)}${culprit !== undefined ? ' (it gave up on that rank)' : ''}; stopped the other ranks\n`);
   const tail = logs[failed.rank]?.tail() ?? [];
   if (tail.length > 0) err.write(`--- last ${tail.length} lines of rank ${failed.rank} (${join(out, `rank-${failed.rank}.ndjson`)}) ---\n${tail.join('\n')}\n`);
   return EXIT_WORKER_FAILED;
@@ -119,11 +155,14 @@ async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: numbe
   const logs = specs.map((s) => new RankLog(s.rank, s.logPath, TAIL_LINES));
   const output = new JobOutput(config.nodes, process.stdout.isTTY === true);
   const noise = new StartupNoise();
+  const lost: LostReport[] = [];
   const job = startJob(specs, {
     graceMs,
     onLine: (rank, stream, text) => {
       const line = parseLine(text);
       const now = Date.now();
+      const l = lostReport(rank, line);
+      if (l !== undefined) lost.push(l);
       logs[rank].write(line, stream, now);
       if (stream === 'stderr' && line.kind === 'text' && noise.repeated(line.raw)) return;
       output.line(rank, line, now);
@@ -139,7 +178,7 @@ async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: numbe
     const outcome = await job.done;
     output.end();
     await Promise.all(logs.map((l) => l.close()));
-    return report(outcome, logs, config.out);
+    return report(outcome, logs, config.out, lost);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { normalizeWorkerEnv, PARENT_PID_VAR, WorkerEnvError } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
+import { intOption, secondsOption } from '../options.js';
 
 const HELP = `
 Reads the rank from DTRAIN_* variables, or from torchrun (RANK, WORLD_SIZE, LOCAL_RANK,
@@ -20,6 +21,10 @@ export interface WorkerFlags {
   /** --overlap: DTRAIN_OVERLAP=1 for this rank (dsgd / pga overlap the exchange with the gradient). */
   overlap?: boolean;
   exitWithParent?: boolean;
+  /** --heartbeat SECONDS: DTRAIN_HEARTBEAT_MS; --elastic: DTRAIN_ELASTIC=1; --min-nodes: DTRAIN_MIN_NODES. */
+  heartbeat?: string;
+  elastic?: boolean;
+  minNodes?: string;
 }
 
 /**
@@ -29,6 +34,9 @@ export interface WorkerFlags {
 export function prepareWorkerEnv(env: NodeJS.ProcessEnv, flags: WorkerFlags, parentPid: number = process.ppid): void {
   let vars: Record<string, string>;
   if (flags.overlap === true) env.DTRAIN_OVERLAP = '1';
+  if (flags.heartbeat !== undefined) env.DTRAIN_HEARTBEAT_MS = String(Math.round(secondsOption('--heartbeat', flags.heartbeat) * 1000));
+  if (flags.elastic === true) env.DTRAIN_ELASTIC = '1';
+  if (flags.minNodes !== undefined) env.DTRAIN_MIN_NODES = String(intOption('--min-nodes', flags.minNodes, 1));
   try {
     vars = normalizeWorkerEnv(env);
   } catch (err) {
@@ -52,6 +60,9 @@ export function registerWorker(program: Command): void {
     .argument('[args...]', 'arguments for the script (write them after --)')
     .option('--gpu-per-local-rank', 'set CUDA_VISIBLE_DEVICES to the local rank when the engine left it unset')
     .option('--overlap', 'set DTRAIN_OVERLAP=1: dsgd / pga send the neighbour exchange while the gradient is computed')
+    .option('--heartbeat <seconds>', 'set DTRAIN_HEARTBEAT_MS: heartbeat interval between ranks that talk (0: none; default 2)')
+    .option('--elastic', 'set DTRAIN_ELASTIC=1: survive a lost rank (docs/elastic.md)')
+    .option('--min-nodes <m>', 'set DTRAIN_MIN_NODES: with --elastic, stop when fewer than m ranks are left')
     .option('--exit-with-parent', 'exit when the process that started this one is gone (its pid goes to the script as DTRAIN_PARENT_PID)')
     .addHelpText('after', HELP)
     .action(async (script: string, args: string[], flags: WorkerFlags) => {

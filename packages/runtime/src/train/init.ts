@@ -30,6 +30,7 @@ import { BackendError } from '../errors.js';
 import { DEFAULT_SEED, defaultTopology } from '../contract/defaults.js';
 import { resolveSecureMode, type SecureMode } from '../transport/secure.js';
 import { DEFAULT_CHUNK_FLOATS, FRAME_SLACK_FLOATS } from '../comm/constants.js';
+import { encodePeerLost } from '../contract/records.js';
 import { createLogger } from './metrics.js';
 import { readParentPid, watchProcess, type ProcessWatch } from './parent-watch.js';
 import { Session } from './session.js';
@@ -147,6 +148,8 @@ export async function init(options: InitOptions = {}): Promise<Session> {
         maxElements: DEFAULT_CHUNK_FLOATS + FRAME_SLACK_FLOATS,
         onDrop: (reason, count) =>
           logger.warn({ kind: 'drop', reason, count }, `dropped ${count} frame(s) so far as ${reason} (see summary.json for the totals)`),
+        ...(run.heartbeatMs !== undefined ? { heartbeatMs: run.heartbeatMs } : {}),
+        onPeerLost: (peer, why, cause) => logger.warn(encodePeerLost({ peer, cause, why }), `rank ${peer} is gone: ${why}`),
       });
       transport = watch === undefined ? connected : watch.attach(connected);
     }

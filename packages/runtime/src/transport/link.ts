@@ -9,14 +9,14 @@
  */
 import { Dealer } from 'zeromq';
 import type { PeerError } from '../errors.js';
-import { CLOSE_LINGER_MS, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_REPLY_PART_BYTES } from './constants.js';
+import { BYE_EXCLUDED, CLOSE_LINGER_MS, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_REPLY_PART_BYTES } from './constants.js';
 import type { CurveKeys } from './curve.js';
 import { decodeFrame, encodeFrame, type DecodeContext, type FrameCodec } from './frame.js';
 import { closedError } from './inbox.js';
 import { linkLostError, linkTimeoutError } from './link-errors.js';
 import { PendingFrames } from './pending.js';
 import { ReplayWindow } from './replay.js';
-import type { DropReason, FrameKind } from './types.js';
+import type { DropReason, FrameKind, LostCause } from './types.js';
 
 export interface LinkOptions {
   rank: number;
@@ -33,7 +33,10 @@ export interface LinkOptions {
   /** Copy the body and resolve once queued, instead of waiting for the ack. */
   copy: boolean;
   curve: CurveKeys | undefined;
-  onLost(peer: number, why: string): void;
+  /** Interval of the heartbeat (ms; 0: none); the peer is lost after `heartbeatMisses` silent intervals. */
+  heartbeatMs: number;
+  heartbeatMisses: number;
+  onLost(peer: number, why: string, cause: LostCause): void;
   onDrop(reason: DropReason): void;
   onRetransmit(): void;
 }
@@ -49,6 +52,11 @@ export class Link {
   /** The connection dropped since the last connect. */
   private down = false;
   private closed = false;
+  /** Date.now() when the peer last answered anything (ack, pong, bye) on this link. */
+  private lastHeard = Date.now();
+  private beat: NodeJS.Timeout | undefined;
+  /** A heartbeat ping is waiting behind earlier sends: do not queue another. */
+  private beatQueued = false;
   lost: string | undefined;
 
   constructor(private readonly o: LinkOptions) {
@@ -80,6 +88,36 @@ export class Link {
     const v4 = /^tcp:\/\/(\d+\.\d+\.\d+\.\d+:\d+)$/.exec(o.address);
     this.dealer.connect(o.sourceIp !== undefined && v4 !== null ? `tcp://${o.sourceIp}:0;${v4[1]}` : o.address);
     void this.receiveLoop();
+    if (o.heartbeatMs > 0) {
+      this.beat = setInterval(() => this.heartbeat(), o.heartbeatMs);
+      this.beat.unref();
+    }
+  }
+
+  /**
+   * Every interval: a peer silent for `heartbeatMisses` intervals is lost;
+   * one silent for most of an interval gets a ping (a control frame, MACed
+   * and numbered like every other, answered by its ROUTER with a pong).
+   * Pings are not retransmitted: the next interval sends a fresh one.
+   */
+  private heartbeat(): void {
+    if (this.closed || this.lost !== undefined) return this.stopBeat();
+    const silent = Date.now() - this.lastHeard;
+    const limit = this.o.heartbeatMs * this.o.heartbeatMisses;
+    if (silent >= limit) {
+      this.markLost(`it answered no heartbeat for ${(silent / 1000).toFixed(1)} s (${this.o.heartbeatMisses} intervals of ${this.o.heartbeatMs} ms): stopped, hung or cut off`, 'heartbeat');
+      return;
+    }
+    if (silent < this.o.heartbeatMs * 0.75 || this.beatQueued) return;
+    this.beatQueued = true;
+    void this.enqueueParts(this.encode('ping', ++this.controlSeq, 0, 0))
+      .catch(() => undefined)
+      .finally(() => (this.beatQueued = false));
+  }
+
+  private stopBeat(): void {
+    if (this.beat !== undefined) clearInterval(this.beat);
+    this.beat = undefined;
   }
 
   /** Sends a data frame; resolves when `body` may be written again (ack, or after a copy). */
@@ -121,18 +159,20 @@ export class Link {
   }
 
   /** Marks the peer gone: pending sends reject with E_PEER_LOST. */
-  markLost(why: string): void {
+  markLost(why: string, cause: LostCause): void {
     if (this.closed || this.lost !== undefined) return;
     this.lost = why;
     clearTimeout(this.grace);
+    this.stopBeat();
     this.pending.failAll((iter) => this.lostError(iter));
-    this.o.onLost(this.o.peer, why);
+    this.o.onLost(this.o.peer, why, cause);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.grace);
+    this.stopBeat();
     this.pending.failAll(() => closedError(this.o.rank));
     // The short linger (CLOSE_LINGER_MS) lets the queued 'bye' reach the peer: without it the peer
     // learns of the close only when the connection's grace runs out, after some other rank's news.
@@ -178,8 +218,10 @@ export class Link {
     const { kind, header } = decoded.frame;
     if (header.from !== this.o.peer) return this.o.onDrop('unknown-peer');
     if (!this.replies.accept(header.seq)) return this.o.onDrop('replay');
-    // The peer closed: every ack it owed us came before this on this connection.
-    if (kind === 'bye') this.markLost('it closed its transport');
+    this.lastHeard = Date.now();
+    // The peer closed (ref 1: it excluded this rank from the job): every ack it owed us came before this on this connection.
+    if (kind === 'bye' && header.ref === BYE_EXCLUDED) this.markLost('it excluded this rank from the job\'s membership', 'excluded');
+    else if (kind === 'bye') this.markLost('it closed its transport', 'closed');
     // An answer to a frame no longer pending is the echo of a retransmit: nothing to do.
     else this.pending.settle(`${kind === 'ack' ? 'd' : 'c'}${header.ref}`);
   }
@@ -189,7 +231,7 @@ export class Link {
     if (this.closed || this.lost !== undefined || this.grace !== undefined) return;
     this.grace = setTimeout(() => {
       this.grace = undefined;
-      this.markLost(`its connection at ${this.o.address} dropped and did not come back within ${this.o.lostGraceMs} ms`);
+      this.markLost(`its connection at ${this.o.address} dropped and did not come back within ${this.o.lostGraceMs} ms`, 'connection');
     }, this.o.lostGraceMs);
   }
 

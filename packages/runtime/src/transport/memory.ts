@@ -49,6 +49,8 @@ class MemoryTransport implements Transport {
   limit: number;
   private sentStats = { bytesSent: 0, framesSent: 0 };
   private readonly checkers = new Set<number>();
+  /** Ranks this one removed from the membership: their frames are dropped. */
+  readonly excluded = new Set<number>();
   private checkWaiters: Array<() => void> = [];
 
   constructor(
@@ -70,7 +72,7 @@ class MemoryTransport implements Transport {
     const target = this.net.nodes[peer]!;
     checkBody(body, Math.min(this.limit, target.limit));
     if (this.closed) throw closedError(this.rank);
-    if (target.closed) {
+    if (target.closed || this.excluded.has(peer) || target.excluded.has(this.rank)) {
       throw new PeerError(
         'E_PEER_LOST',
         peer,
@@ -146,6 +148,22 @@ class MemoryTransport implements Transport {
 
   stats(): TransportStats {
     return copyStats({ ...this.inbox.stats, ...this.sentStats });
+  }
+
+  /** Both sides see each other as lost: the excluded rank learns it at once, as over ZeroMQ once it sends. */
+  exclude(peer: number, why: string): void {
+    checkLink(this.rank, this.size, peer, 0, 0);
+    this.excluded.add(peer);
+    this.inbox.peerLost(peer, why);
+    this.net.nodes[peer]!.excludedBy(this.rank);
+  }
+
+  excludedBy(peer: number): void {
+    this.inbox.peerLost(peer, 'it excluded this rank from the job\'s membership');
+  }
+
+  lostReason(peer: number): string | undefined {
+    return this.inbox.lostReason(peer);
   }
 
   async close(): Promise<void> {

@@ -41,6 +41,14 @@ export interface FrameHeader {
   readonly ref: number;
 }
 
+/**
+ * Why a peer counts as lost: it answered no heartbeat for HEARTBEAT_MISSES
+ * intervals ('heartbeat': stopped, hung or cut off), its connection dropped
+ * and stayed down ('connection': usually its process died), it said goodbye
+ * ('closed'), or it removed this rank from the job's membership ('excluded').
+ */
+export type LostCause = 'heartbeat' | 'connection' | 'closed' | 'excluded';
+
 /** Why a received frame was dropped. */
 export type DropReason =
   /** Not a frame: wrong part count, undecodable or mis-shaped header, body length not the header's, a kind on the wrong channel. */
@@ -135,6 +143,14 @@ export interface Transport {
    * unreachable peer and its address.
    */
   checkPeers(peers: readonly number[], options?: CheckOptions): Promise<void>;
+  /**
+   * Elastic membership: `peer` is no longer part of the job. Its links are
+   * closed, a frame it still sends is answered with a 'bye' that tells it it
+   * was excluded, and receives from it reject with E_PEER_LOST. Idempotent.
+   */
+  exclude(peer: number, why: string): void;
+  /** Why `peer` counts as lost, if it does. */
+  lostReason(peer: number): string | undefined;
   /** Address of a peer, for error messages. */
   address(peer: number): string;
   stats(): TransportStats;

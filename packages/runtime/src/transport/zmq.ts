@@ -7,14 +7,14 @@
  * is routed to the Inbox's per-(peer, iteration, tag) queues.
  */
 import type { Router } from 'zeromq';
-import { CLOSE_BYE_WAIT_MS, CLOSE_FLUSH_LINGER_MS } from './constants.js';
+import { BYE_EXCLUDED, CLOSE_BYE_WAIT_MS, CLOSE_FLUSH_LINGER_MS } from './constants.js';
 import { copyStats, closedError, Inbox } from './inbox.js';
 import type { CurveKeys } from './curve.js';
 import { decodeFrame, encodeFrame, spaceOf, type DecodeContext, type FrameCodec } from './frame.js';
 import { Link } from './link.js';
 import { ReplayGuard } from './replay.js';
 import { checkPeerLinks } from './ping.js';
-import type { CheckOptions, DropReason, RecvOptions, Transport, TransportStats } from './types.js';
+import type { CheckOptions, DropReason, LostCause, RecvOptions, Transport, TransportStats } from './types.js';
 import { checkBody, checkFrameLimit, checkLink } from './validate.js';
 
 export interface ZmqTransportInit {
@@ -34,6 +34,11 @@ export interface ZmqTransportInit {
   copy: boolean;
   curve: CurveKeys | undefined;
   onDrop: ((reason: DropReason, count: number) => void) | undefined;
+  /** Heartbeat interval of every link (ms; 0: none) and the silent intervals after which its peer is lost. */
+  heartbeatMs: number;
+  heartbeatMisses: number;
+  /** Told once per peer when it counts as lost, and why. */
+  onPeerLost: ((peer: number, why: string, cause: LostCause) => void) | undefined;
   /** IPv4 address the ROUTER is bound on and published (not with `advertise`): links connect from it. */
   sourceIp: string | undefined;
   /** Runs last in close(): rendezvous socket, ipc file, ZAP domain. */
@@ -52,6 +57,8 @@ export class ZmqTransport implements Transport {
   /** Routing id of each peer's DEALER connection to our ROUTER (where its acks go). */
   private readonly routes = new Map<number, Buffer>();
   private readonly pingedBy = new Set<number>();
+  /** Ranks removed from the membership (exclude): their frames are answered with an 'excluded' bye. */
+  private readonly excluded = new Map<number, string>();
   private pingWaiters: Array<() => void> = [];
   private replyTail: Promise<unknown> = Promise.resolve();
   private sent = { bytesSent: 0, framesSent: 0, framesResent: 0 };
@@ -131,6 +138,24 @@ export class ZmqTransport implements Transport {
     return copyStats({ ...this.inbox.stats, ...this.sent });
   }
 
+  exclude(peer: number, why: string): void {
+    checkLink(this.rank, this.size, peer, 0, 0);
+    if (this.closed || this.excluded.has(peer)) return;
+    this.excluded.set(peer, why);
+    const route = this.routes.get(peer);
+    if (route !== undefined) this.reply(route, 'bye', peer, BYE_EXCLUDED, 0, 0);
+    const link = this.links.get(peer);
+    if (link !== undefined) {
+      void link.bye(0);
+      link.markLost(why, 'excluded');
+    }
+    this.lost(peer, why, 'excluded');
+  }
+
+  lostReason(peer: number): string | undefined {
+    return this.inbox.lostReason(peer);
+  }
+
   /**
    * Closes in an order that loses nothing a peer still waits for: our data
    * frames are acknowledged first (drain), then every acknowledgement we owe
@@ -173,13 +198,21 @@ export class ZmqTransport implements Transport {
         retransmitMs: this.init.retransmitMs,
         copy: this.init.copy,
         curve: this.init.curve,
-        onLost: (p, why) => this.inbox.peerLost(p, why),
+        heartbeatMs: this.init.heartbeatMs,
+        heartbeatMisses: this.init.heartbeatMisses,
+        onLost: (p, why, cause) => this.lost(p, why, cause),
         onDrop: (reason) => this.inbox.drop(reason),
         onRetransmit: () => (this.sent.framesResent += 1),
       });
       this.links.set(peer, link);
     }
     return link;
+  }
+
+  private lost(peer: number, why: string, cause: LostCause): void {
+    if (this.closed || this.inbox.lostReason(peer) !== undefined) return;
+    this.inbox.peerLost(peer, why);
+    this.init.onPeerLost?.(peer, why, cause);
   }
 
   private async receiveLoop(): Promise<void> {
@@ -199,6 +232,12 @@ export class ZmqTransport implements Transport {
       return;
     }
     const { kind, header } = decoded.frame;
+    if (this.excluded.has(header.from)) {
+      // It was removed from the job (it may have been stopped and continued): tell it so, take nothing from it.
+      this.inbox.drop('unknown-peer');
+      if (kind !== 'bye') this.reply(routingId, 'bye', header.from, BYE_EXCLUDED, 0, 0);
+      return;
+    }
     if (!this.guard.accept(header.from, spaceOf(kind, 'link'), header.seq)) {
       this.inbox.drop('replay');
       // Answer again on the connection it came by: if our first answer was lost, the sender needs one.
@@ -220,7 +259,7 @@ export class ZmqTransport implements Transport {
       case 'bye':
         // Its data came before this on the same connection; our pending sends to it learn of
         // the close from the 'bye' that follows its acks on the other connection (link.ts).
-        this.inbox.peerLost(header.from, 'it closed its transport');
+        this.lost(header.from, 'it closed its transport', 'closed');
         return;
       default:
         this.inbox.drop('malformed');
