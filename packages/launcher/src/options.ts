@@ -105,6 +105,7 @@ export function addLaunchOptions(cmd: Command): Command {
     .addOption(new Option('--hosts <list>', 'start ranks over ssh on these hosts, e.g. a:4,b:4 (host:processes)').conflicts('hostfile'))
     .option('--hostfile <file>', 'hosts, one per line: "host slots=4" or "host:4"')
     .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL when stopping workers', String(DEFAULT_GRACE_S))
+    .option('--max-restarts <k>', 'with --elastic: start a failed rank again up to k times; it rejoins taking the parameters from a live rank (default 0)')
     .addOption(
       new Option('--cluster <kind>', 'local: plain processes; netns: one network namespace per rank on a bridge, an emulated multi-host cluster (root only)')
         .choices(['local', 'netns'])

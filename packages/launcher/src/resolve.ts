@@ -41,6 +41,8 @@ export interface ResolveIO {
 export interface ResolvedLaunch {
   config: LaunchConfig;
   graceMs: number;
+  /** --max-restarts: how often each rank of an elastic job is started again after it failed. */
+  maxRestarts: number;
 }
 
 /** Examples that have an entry file, sorted. */
@@ -267,5 +269,7 @@ export function resolveLaunch(
     { nodes, jobId: config.jobId, options, out, allHere: netns === undefined && hosts.every((h) => isLocalHost(h.host, [io.hostname])) },
     io,
   );
-  return { config, graceMs: Math.round(graceS * 1000) };
+  const maxRestarts = raw.maxRestarts === undefined ? 0 : intOption('--max-restarts', raw.maxRestarts, 0, 1000);
+  if (maxRestarts > 0 && raw.elastic !== true) throw new UsageError(`--max-restarts ${maxRestarts} starts a failed rank again, which only an elastic job can take back; add --elastic`);
+  return { config, graceMs: Math.round(graceS * 1000), maxRestarts };
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ContractError, decodeRecord, decodeRunSummary } from '@dtrain/runtime/contract';
+import { ContractError, decodeRecord, decodeRunSummary, REJOIN_VAR } from '@dtrain/runtime/contract';
 import { NetnsError, UsageError } from '../errors.js';
 import { createNetnsCluster, describeCluster, type NetnsCluster } from '../netns/cluster.js';
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_WORKER_FAILED, TAIL_LINES } from '../constants.js';
@@ -12,7 +12,7 @@ import { addLaunchOptions, type LaunchOptionsRaw } from '../options.js';
 import { JobOutput } from '../output.js';
 import { plan, type LaunchConfig, type ProcessSpec } from '../plan.js';
 import { resolveLaunch } from '../resolve.js';
-import { describeExit, startJob, type JobOutcome, type WorkerExit } from '../spawn.js';
+import { describeExit, isFailure, startJob, type JobOutcome, type WorkerExit } from '../spawn.js';
 import { renderSummary } from '../summary.js';
 
 const EXAMPLES = `
@@ -56,6 +56,30 @@ function redacted(specs: readonly ProcessSpec[]): unknown {
   }));
 }
 
+/** Every rank's address and process instance, from its init line: what a replacement starts from (DTRAIN_REJOIN). */
+class JobTableRecorder {
+  private readonly addresses: string[];
+  private readonly instances: string[];
+
+  constructor(nodes: number) {
+    this.addresses = new Array<string>(nodes).fill('');
+    this.instances = new Array<string>(nodes).fill('0000000000000000');
+  }
+
+  see(rank: number, line: LogLine): void {
+    if (line.kind !== 'json' || line.record.kind !== 'init') return;
+    const { address, inst } = line.record;
+    if (typeof address === 'string' && typeof inst === 'string') {
+      this.addresses[rank] = address;
+      this.instances[rank] = inst;
+    }
+  }
+
+  json(): string {
+    return JSON.stringify({ addresses: this.addresses, instances: this.instances });
+  }
+}
+
 /** What the ranks said of their peers: `peer-lost` records, in arrival order. */
 export interface LostReport {
   reporter: number;
@@ -90,6 +114,30 @@ export function blame(failed: WorkerExit, stopped: readonly number[], lost: read
   return `rank ${culprit} ${state}${by}`;
 }
 
+/** Why an elastic rank left, from the error code its last lines show (empty when none). */
+function elasticNote(log: RankLog | undefined): string {
+  const code = /E_ELASTIC_[A-Z_]+/.exec((log?.tail() ?? []).join('\n'))?.[0];
+  const notes: Record<string, string> = {
+    E_ELASTIC_EXCLUDED: 'the others had removed it (silent too long); it left without mixing its parameters in',
+    E_ELASTIC_QUORUM: 'it could reach half or fewer of the members',
+    E_ELASTIC_MIN_NODES: 'fewer ranks than --min-nodes were left',
+  };
+  return code === undefined ? '' : ` (${code}: ${notes[code] ?? 'see its log'})`;
+}
+
+/** The reason an elastic job gave up (below --min-nodes first, then no quorum), from the ranks' last lines. */
+function elasticStop(logs: readonly RankLog[]): string | undefined {
+  for (const code of ['E_ELASTIC_MIN_NODES', 'E_ELASTIC_QUORUM']) {
+    for (const log of logs) {
+      const tail = log.tail().join('\n');
+      if (!tail.includes(code)) continue;
+      const line = /ElasticError: ([^\n"]+)/.exec(tail)?.[1];
+      return `${code}${line !== undefined ? `: ${line.replace(/\\"/g, '"')}` : ''}`;
+    }
+  }
+  return undefined;
+}
+
 function report(outcome: JobOutcome, logs: readonly RankLog[], out: string, lost: readonly LostReport[] = []): number {
   const err = process.stderr;
   if (outcome.kind === 'succeeded') {
@@ -102,7 +150,12 @@ function report(outcome: JobOutcome, logs: readonly RankLog[], out: string, lost
         err.write(`dtrain: ${why}\n`);
       }
     }
-    err.write(`dtrain: ${outcome.exits.length} ranks finished; logs in ${out}\n`);
+    const left = outcome.exits.filter(isFailure);
+    if (left.length === 0) err.write(`dtrain: ${outcome.exits.length} ranks finished; logs in ${out}\n`);
+    else {
+      const finished = outcome.exits.length - left.length;
+      err.write(`dtrain: ${finished} of ${outcome.exits.length} ranks finished (elastic); ${left.map((e) => describeExit(e) + elasticNote(logs[e.rank])).join('; ')}; logs in ${out}\n`);
+    }
     return 0;
   }
   if (outcome.kind === 'interrupted') {
@@ -110,6 +163,8 @@ function report(outcome: JobOutcome, logs: readonly RankLog[], out: string, lost
     return outcome.signal === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
   }
   const { failed } = outcome;
+  const stop = elasticStop(logs);
+  if (stop !== undefined) err.write(`dtrain: the elastic job stopped: ${stop}\n`);
   const culprit = blame(failed, outcome.stopped, lost);
   if (culprit !== undefined) err.write(`dtrain: ${culprit}\n`);
   err.write(`dtrain: ${describeExit(failed)}${culprit !== undefined ? ' (it gave up on that rank)' : ''}; stopped the other ranks\n`);
@@ -132,20 +187,20 @@ async function openCluster(config: LaunchConfig): Promise<NetnsCluster | null> {
 }
 
 export async function runLaunch(script: string | undefined, args: string[], raw: LaunchOptionsRaw): Promise<number> {
-  const { config, graceMs } = resolveLaunch(script, args, raw, nodeIO());
+  const { config, graceMs, maxRestarts } = resolveLaunch(script, args, raw, nodeIO());
   const cluster = await openCluster(config);
   try {
     if (cluster !== null) {
       const { hosts } = cluster;
       process.stderr.write(`dtrain: emulated cluster: ${describeCluster(cluster)}; ranks at ${hosts[0]}..${hosts[hosts.length - 1]}, rendezvous ${hosts[0]}:${config.port}\n`);
     }
-    return await runJob(config, plan(config, cluster ?? undefined), graceMs);
+    return await runJob(config, plan(config, cluster ?? undefined), graceMs, maxRestarts);
   } finally {
     await cluster?.destroy();
   }
 }
 
-async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: number): Promise<number> {
+async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: number, maxRestarts: number): Promise<number> {
   mkdirSync(config.out, { recursive: true });
   writeFileSync(join(config.out, 'plan.json'), `${JSON.stringify(redacted(specs), null, 2)}\n`);
   const device = config.gpus === null ? 'remote' : config.gpus.length === 0 ? 'CPU' : `GPUs ${config.gpus.join(',')}`;
@@ -156,13 +211,19 @@ async function runJob(config: LaunchConfig, specs: ProcessSpec[], graceMs: numbe
   const output = new JobOutput(config.nodes, process.stdout.isTTY === true);
   const noise = new StartupNoise();
   const lost: LostReport[] = [];
+  const table = new JobTableRecorder(config.nodes);
   const job = startJob(specs, {
     graceMs,
+    ...(config.options.elastic === true
+      ? { elastic: { minNodes: config.options.minNodes ?? 1, maxRestarts, restartEnv: () => ({ [REJOIN_VAR]: table.json() }) } }
+      : {}),
+    onRestart: (exit, count) => process.stderr.write(`dtrain: ${describeExit(exit)}; starting it again (${count} of ${maxRestarts}): it rejoins from a live rank\n`),
     onLine: (rank, stream, text) => {
       const line = parseLine(text);
       const now = Date.now();
       const l = lostReport(rank, line);
       if (l !== undefined) lost.push(l);
+      table.see(rank, line);
       logs[rank].write(line, stream, now);
       if (stream === 'stderr' && line.kind === 'text' && noise.repeated(line.raw)) return;
       output.line(rank, line, now);

@@ -84,6 +84,8 @@ export interface MembershipLine {
   consensusAfter?: number;
   /** Seconds from this rank's first sign of the change to the agreement on the new membership. */
   agreeSeconds?: number;
+  /** Seconds from this rank's first sign of the change to the end of the first step on the new membership. */
+  recoverySeconds?: number;
 }
 
 /** This rank counts `peer` as gone. */
@@ -151,7 +153,7 @@ function decodeKnown(kind: RecordKind, f: Fields): WorkerRecord {
     }
     case 'membership': {
       const r: MembershipLine = { kind, step: f.num('step'), members: f.ints('members') };
-      for (const key of ['epoch', 'consensusBefore', 'consensusAfter', 'agreeSeconds'] as const) {
+      for (const key of ['epoch', 'consensusBefore', 'consensusAfter', 'agreeSeconds', 'recoverySeconds'] as const) {
         const v = f.optNum(key);
         if (v !== undefined) r[key] = v;
       }

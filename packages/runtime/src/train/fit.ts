@@ -40,6 +40,8 @@ export interface FitHost {
   readonly topology: string;
   readonly comm: Communicator;
   readonly logger: Logger;
+  /** Elastic: a replacement waiting for its handover. */
+  readonly joining?: boolean;
   wrap(model: ParamSource, optimizer: tf.Optimizer, options?: WrapOptions): DistributedOptimizer;
   evaluate(opt: DistributedOptimizer, options?: EvaluateOptions): Promise<EvalRecord>;
   summarize(opt: DistributedOptimizer, options?: EvaluateOptions & { extra?: Record<string, unknown>; last?: EvalRecord }): Promise<RunSummary>;
@@ -172,7 +174,8 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
   }
   const opt = session.wrap(model, objective.optimizer, { syncInitial: options.syncInitial });
   const meta: CheckpointMeta = { algorithm: session.algorithm, topology: session.topology, nodes: session.size, rank: session.rank, seed: session.seed, paramCount: opt.size };
-  const resumedFrom = options.resume !== false && session.out !== undefined ? await resumeFrom(session, opt, meta, stream) : null;
+  // A replacement takes its state from a live rank instead (docs/elastic.md).
+  const resumedFrom = options.resume !== false && session.out !== undefined && session.joining !== true ? await resumeFrom(session, opt, meta, stream) : null;
   const evalOpts = { model, test, limit: options.evalSamples };
   const evals: EvalRecord[] = [];
   const what = describeObjective(objective);
@@ -185,9 +188,15 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
   const callbacks = new CallbackList(options.callbacks);
   await callbacks.trainBegin();
   let epochLogs: Logs = {};
-  for (let k = opt.iteration; k < total; k++) {
+  // The loop follows opt.iteration: an elastic membership change may move it forward (docs/elastic.md).
+  let first = true;
+  for (;;) {
+    await opt.settle();
+    const k = opt.iteration;
+    if (k >= total) break;
     const { epoch, offset } = stream.position(k);
-    if (offset === 0 || k === opt.iteration) await callbacks.epochBegin(epoch);
+    if (offset === 0 || first) await callbacks.epochBegin(epoch);
+    first = false;
     await callbacks.batchBegin(offset, batchSize);
     const b = await stream.batch(k);
     const metrics: tf.Tensor[] = [];
@@ -200,15 +209,16 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
     } finally {
       tf.dispose([b.xs, b.ys, ...metrics]);
     }
-    if (logEvery > 0 && (k + 1) % logEvery === 0) logStep(session.logger, stats, { totalSteps: total, samples: batchSize });
+    const done = opt.iteration;
+    if (logEvery > 0 && done % logEvery === 0) logStep(session.logger, stats, { totalSteps: total, samples: batchSize });
     await callbacks.batchEnd(offset, logs);
     await options.onStep?.(stats);
-    if (evalEvery > 0 && (k + 1) % evalEvery === 0 && k + 1 < total) evals.push(await session.evaluate(opt, evalOpts));
-    if (checkpointEvery > 0 && (k + 1) % checkpointEvery === 0) {
+    if (evalEvery > 0 && done % evalEvery === 0 && done < total) evals.push(await session.evaluate(opt, evalOpts));
+    if (checkpointEvery > 0 && done % checkpointEvery === 0) {
       const dir = checkpointDir(session.out as string, session.rank);
-      saveCheckpoint(dir, { meta, step: k + 1, data: stream.position(k + 1), snapshot: await opt.snapshot() });
+      saveCheckpoint(dir, { meta, step: done, data: stream.position(done), snapshot: await opt.snapshot() });
     }
-    if (offset === stream.stepsPerEpoch - 1 || k + 1 === total) {
+    if (offset === stream.stepsPerEpoch - 1 || done >= total) {
       epochLogs = await callbacks.epochEnd(epoch, validate === undefined ? {} : await validate(model, objective));
     }
   }

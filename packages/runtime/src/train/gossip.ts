@@ -22,10 +22,16 @@ export class TimedGossip implements GossipComm {
   private started = 0;
 
   constructor(
-    readonly comm: Communicator,
-    readonly schedule: Schedule,
+    public comm: Communicator,
+    public schedule: Schedule,
     readonly rounds: number,
   ) {}
+
+  /** A new membership (elastic): its communicator and schedule from the next operation on. */
+  rebind(comm: Communicator, schedule: Schedule): void {
+    this.comm = comm;
+    this.schedule = schedule;
+  }
 
   get rank(): number {
     return this.comm.rank;

@@ -18,6 +18,7 @@ import { algorithmSpec, validateAlgorithm } from '../algorithms/registry.js';
 import type { AlgorithmOptions } from '../algorithms/types.js';
 import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
 import { readRunOptions, readWorkerEnv, type WorkerEnv } from '../env.js';
+import { readRejoin } from '../env-rejoin.js';
 import { selectBackend } from '../tf/backend.js';
 import { registerFileRouter } from '../tf/file-io.js';
 import type { BackendChoice } from '../tf/probe.js';
@@ -34,6 +35,7 @@ import { encodePeerLost } from '../contract/records.js';
 import { createLogger } from './metrics.js';
 import { readParentPid, watchProcess, type ProcessWatch } from './parent-watch.js';
 import { Session } from './session.js';
+import { checkElastic } from './elastic.js';
 import { runStartupChecks, verifyStartupSchedule } from './startup.js';
 
 export interface InitOptions extends AlgorithmOptions {
@@ -49,6 +51,10 @@ export interface InitOptions extends AlgorithmOptions {
   protocol?: 'tcp' | 'ipc';
   /** Channel protection: 'mac' (default) or 'curve'; DTRAIN_SECURE (`--secure`) overrides it. */
   secure?: SecureMode;
+  /** Elastic membership (DTRAIN_ELASTIC, `--elastic`; docs/elastic.md): a lost rank does not end the job. */
+  elastic?: boolean;
+  /** With elastic: fewest live ranks to go on with (DTRAIN_MIN_NODES, `--min-nodes`; default 1). */
+  minNodes?: number;
   /** A pino logger; default: NDJSON on stdout with the rank in every line. */
   logger?: Logger;
   /** The environment to read (default process.env). */
@@ -119,6 +125,10 @@ export async function init(options: InitOptions = {}): Promise<Session> {
   const schedule = createSchedule(topology, size, { seed });
   validateAlgorithm(algorithm, schedule, algOptions);
   const verified = verifyStartupSchedule(schedule);
+  const elasticOn = (run.elastic ?? options.elastic) === true && size > 1;
+  if (elasticOn) checkElastic(algorithmSpec(algorithm), algOptions);
+  // A replacement (dtrain launch --max-restarts): it asks the live ranks to take it back in.
+  const rejoin = elasticOn ? readRejoin(env, size) : undefined;
   const multi = we !== undefined && size > 1;
   const watch: ProcessWatch | undefined = multi
     ? watchProcess({ parentPid: readParentPid(env), onStop: (reason) => logger.warn({ kind: 'stop' }, reason) })
@@ -135,6 +145,7 @@ export async function init(options: InitOptions = {}): Promise<Session> {
       transport = createMemoryNetwork(1, timeoutMs === undefined ? {} : { timeoutMs })[0];
     } else {
       const connected = await connectZmqTransport({
+        ...(rejoin !== undefined ? { rejoin } : {}),
         rank,
         size,
         rendezvous: `${we.rendezvous.host.includes(':') ? `[${we.rendezvous.host}]` : we.rendezvous.host}:${we.rendezvous.port}`,
@@ -153,13 +164,17 @@ export async function init(options: InitOptions = {}): Promise<Session> {
       });
       transport = watch === undefined ? connected : watch.attach(connected);
     }
-    const startup = await runStartupChecks(transport, schedule, verified);
-    const session = new Session({ transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions, secure: multi ? secure : undefined });
+    // A replacement's peers answer it only once they took it back in: its links are checked by the handover.
+    const startup = rejoin === undefined ? await runStartupChecks(transport, schedule, verified) : { ...verified, peers: [], verifySeconds: verified.seconds, checkSeconds: 0 };
+    const elastic = elasticOn ? { minNodes: run.minNodes ?? options.minNodes ?? 1, joining: rejoin !== undefined } : undefined;
+    const session = new Session({ transport, algorithm, schedule, topology, seed, out, backend: report.backend, logger, algorithmOptions: algOptions, secure: multi ? secure : undefined, elastic });
     logger.info(
       {
-        kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed, secure,
+        kind: 'init', rank, size, pid: process.pid, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed, secure, elastic: elastic !== undefined,
         overlap: session.algorithmOptions.overlap === true,
         checkedIterations: startup.iterations, checkedPeers: startup.peers.length,
+        ...(multi ? { address: transport.address(rank), inst: (transport as { instance?: string }).instance } : {}),
+        ...(rejoin !== undefined ? { rejoining: true } : {}),
         verifySeconds: startup.verifySeconds, checkSeconds: startup.checkSeconds,
       },
       'ready',

@@ -85,6 +85,11 @@ export interface ZmqConnectOptions {
   heartbeatMs?: number;
   /** Told once per peer when it counts as lost, and why (the worker logs a peer-lost record). */
   onPeerLost?: (peer: number, why: string, cause: LostCause) => void;
+  /**
+   * Elastic replacement: the job's table as last known (every rank's address and instance),
+   * instead of a rendezvous; this process binds anew and asks to be taken back in (announceJoin).
+   */
+  rejoin?: JobTable;
 }
 
 export async function connectZmqTransport(options: ZmqConnectOptions): Promise<Transport> {
@@ -137,7 +142,12 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
     const common = { job: jobId, secret, size, timeoutMs, inst, curve };
     let table: JobTable;
     if (size === 1) table = { addresses: [address], instances: [inst] };
-    else if (rank === 0) {
+    else if (options.rejoin !== undefined) {
+      table = {
+        addresses: options.rejoin.addresses.map((a, r) => (r === rank ? address : a)),
+        instances: options.rejoin.instances.map((x, r) => (r === rank ? inst : x)),
+      };
+    } else if (rank === 0) {
       const bindHost = isLoopback(rendezvous.host) ? (rendezvous.host === '::1' ? '::1' : '127.0.0.1') : rendezvous.host.includes(':') ? '::' : '0.0.0.0';
       server = await RendezvousServer.open({ ...common, ownAddress: address, endpoint: tcpEndpoint(bindHost, rendezvous.port) });
       table = await server.table;
@@ -145,7 +155,8 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
       const endpoint = tcpEndpoint(rendezvous.host, rendezvous.port);
       table = await joinRendezvous({ ...common, endpoint, rank, address });
     }
-    gate.allow(table.addresses.map(hostOf));
+    const hosts = table.addresses.map(hostOf);
+    gate.allow(hosts);
     const retransmitMs = Math.max(MIN_RETRANSMIT_MS, Math.min(options.retransmitMs ?? DEFAULT_RETRANSMIT_MS, timeoutMs / 4));
     transport = new ZmqTransport({
       rank,
@@ -164,6 +175,10 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
       heartbeatMisses: HEARTBEAT_MISSES,
       onPeerLost: options.onPeerLost,
+      allowHost: (host) => {
+        hosts.push(host);
+        gate.allow(hosts);
+      },
       sourceIp: options.advertise === undefined && /^\d+\.\d+\.\d+\.\d+$/.test(hostOf(address)) ? hostOf(address) : undefined,
       cleanup,
     });

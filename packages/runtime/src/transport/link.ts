@@ -55,6 +55,8 @@ export class Link {
   /** Date.now() when the peer last answered anything (ack, pong, bye) on this link. */
   private lastHeard = Date.now();
   private beat: NodeJS.Timeout | undefined;
+  /** Date.now() at the last heartbeat tick: a late tick means this process was stalled, not the peer. */
+  private lastTick = Date.now();
   /** A heartbeat ping is waiting behind earlier sends: do not queue another. */
   private beatQueued = false;
   lost: string | undefined;
@@ -102,7 +104,12 @@ export class Link {
    */
   private heartbeat(): void {
     if (this.closed || this.lost !== undefined) return this.stopBeat();
-    const silent = Date.now() - this.lastHeard;
+    const now = Date.now();
+    // This process did not run for two intervals (it was stopped, or its event loop blocked): the
+    // silence was ours. Ask again before judging the peer (the peers may have excluded us meanwhile).
+    if (now - this.lastTick > 2 * this.o.heartbeatMs) this.lastHeard = now - this.o.heartbeatMs;
+    this.lastTick = now;
+    const silent = now - this.lastHeard;
     const limit = this.o.heartbeatMs * this.o.heartbeatMisses;
     if (silent >= limit) {
       this.markLost(`it answered no heartbeat for ${(silent / 1000).toFixed(1)} s (${this.o.heartbeatMisses} intervals of ${this.o.heartbeatMs} ms): stopped, hung or cut off`, 'heartbeat');
@@ -147,6 +154,16 @@ export class Link {
     const seq = ++this.controlSeq;
     const parts = this.encode('ping', seq, 0, 0);
     const ponged = this.pending.expect(`c${seq}`, parts, 0, 0, deadline, () => this.timeoutError(0, 'answer a ping'));
+    await this.enqueueParts(parts, `c${seq}`);
+    await ponged;
+  }
+
+  /** Elastic replacement: asks the peer to take this process back in (`body`: its address); resolves on the peer's pong. */
+  async join(body: Float32Array, deadline: number): Promise<void> {
+    this.throwIfGone(0);
+    const seq = ++this.controlSeq;
+    const parts = this.encode('join', seq, 0, 0, body);
+    const ponged = this.pending.expect(`c${seq}`, parts, 0, 0, deadline, () => this.timeoutError(0, 'answer a join'));
     await this.enqueueParts(parts, `c${seq}`);
     await ponged;
   }

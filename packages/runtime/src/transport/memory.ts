@@ -7,7 +7,7 @@
 import { PeerError, TransportError } from '../errors.js';
 import { DEFAULT_MAX_ELEMENTS, DEFAULT_TIMEOUT_MS } from './constants.js';
 import { closedError, copyStats, Inbox } from './inbox.js';
-import type { CheckOptions, RecvOptions, Transport, TransportStats } from './types.js';
+import type { CheckOptions, PeerLoss, RecvOptions, Transport, TransportStats } from './types.js';
 import { checkBody, checkFrameLimit, checkLink, checkTimeout } from './validate.js';
 
 export interface MemoryNetworkOptions {
@@ -51,6 +51,7 @@ class MemoryTransport implements Transport {
   private readonly checkers = new Set<number>();
   /** Ranks this one removed from the membership: their frames are dropped. */
   readonly excluded = new Set<number>();
+  private readonly losses = new Map<number, PeerLoss>();
   private checkWaiters: Array<() => void> = [];
 
   constructor(
@@ -154,16 +155,18 @@ class MemoryTransport implements Transport {
   exclude(peer: number, why: string): void {
     checkLink(this.rank, this.size, peer, 0, 0);
     this.excluded.add(peer);
-    this.inbox.peerLost(peer, why);
-    this.net.nodes[peer]!.excludedBy(this.rank);
+    this.lost(peer, { cause: 'excluded', why });
+    this.net.nodes[peer]!.lost(this.rank, { cause: 'excluded', why: 'it excluded this rank from the job\'s membership' });
   }
 
-  excludedBy(peer: number): void {
-    this.inbox.peerLost(peer, 'it excluded this rank from the job\'s membership');
+  lost(peer: number, loss: PeerLoss): void {
+    if (this.losses.has(peer)) return;
+    this.losses.set(peer, loss);
+    this.inbox.peerLost(peer, loss.why);
   }
 
-  lostReason(peer: number): string | undefined {
-    return this.inbox.lostReason(peer);
+  lostReason(peer: number): PeerLoss | undefined {
+    return this.losses.get(peer);
   }
 
   async close(): Promise<void> {
@@ -173,7 +176,7 @@ class MemoryTransport implements Transport {
     this.wakeCheckers();
     for (const node of this.net.nodes) {
       if (node === this) continue;
-      node.inbox.peerLost(this.rank, 'it closed its transport');
+      node.lost(this.rank, { cause: 'closed', why: 'it closed its transport' });
       node.wakeCheckers();
     }
   }

@@ -9,7 +9,7 @@
  * sender its body may be reused; 'ping'/'pong' check a link; 'bye' announces
  * a clean close.
  */
-export type FrameKind = 'data' | 'ack' | 'ping' | 'pong' | 'bye';
+export type FrameKind = 'data' | 'ack' | 'ping' | 'pong' | 'bye' | 'join';
 
 /** Header of every frame (encoded with msgpackr); the body is raw float32. */
 export interface FrameHeader {
@@ -48,6 +48,12 @@ export interface FrameHeader {
  * ('closed'), or it removed this rank from the job's membership ('excluded').
  */
 export type LostCause = 'heartbeat' | 'connection' | 'closed' | 'excluded';
+
+/** A lost peer: why, in words and as a cause. */
+export interface PeerLoss {
+  readonly cause: LostCause;
+  readonly why: string;
+}
 
 /** Why a received frame was dropped. */
 export type DropReason =
@@ -150,7 +156,18 @@ export interface Transport {
    */
   exclude(peer: number, why: string): void;
   /** Why `peer` counts as lost, if it does. */
-  lostReason(peer: number): string | undefined;
+  lostReason(peer: number): PeerLoss | undefined;
+  /**
+   * Elastic: take `peer` back in as the process `inst` at `address` (a
+   * replacement whose 'join' was heard): its old links go, its frames are
+   * checked against the new instance's key, and it counts as live again.
+   * Optional: transports without replacements lack it.
+   */
+  readmit?(peer: number, inst: string, address: string): void;
+  /** Elastic replacement: ask every peer to take this process back in; resolves once `peers` have all answered (or the deadline passes). */
+  announceJoin?(peers: readonly number[], deadline: number): Promise<number[]>;
+  /** Told of every authentic 'join' (a replacement's rank, instance and address). */
+  onJoin?: ((peer: number, inst: string, address: string) => void) | undefined;
   /** Address of a peer, for error messages. */
   address(peer: number): string;
   stats(): TransportStats;
