@@ -23,6 +23,7 @@ interface ConsensusFlags {
   json?: boolean;
   killRank?: string;
   killRound?: string;
+  elastic?: boolean;
 }
 
 async function consensusAction(flags: ConsensusFlags): Promise<void> {
@@ -36,16 +37,20 @@ async function consensusAction(flags: ConsensusFlags): Promise<void> {
   const killRank = flags.killRank === undefined ? -1 : intOption('--kill-rank', flags.killRank, 0, nodes - 1);
   const killRound = flags.killRound === undefined ? 0 : intOption('--kill-round', flags.killRound, 0, rounds - 1);
 
-  const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound };
-  const results = await runForResults('consensus', { script: workerScriptPath('consensus'), params, nodes, graceMs: 2 * timeoutMs + 5_000 });
+  const elastic = flags.elastic === true;
+  const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound, elastic };
+  const results = await runForResults('consensus', { script: workerScriptPath('consensus'), params, nodes, graceMs: 2 * timeoutMs + 5_000, elastic });
   const worst = new Array<number>(rounds).fill(0);
-  results.forEach((r, rank) => {
-    numberList(r.maxDeviation, rounds, `rank ${rank}'s maxDeviation`).forEach((d, k) => (worst[k] = Math.max(worst[k], d)));
+  results.forEach((r) => {
+    numberList(r.maxDeviation, rounds, `rank ${String(r.rank)}'s maxDeviation`).forEach((d, k) => (worst[k] = Math.max(worst[k], d)));
   });
+  // Elastic: every survivor reports the memberships it installed, with the target (the live ranks' average then).
+  const changes = elastic ? ((results[0]?.changes as { round: number; members: number[] }[] | undefined) ?? []) : [];
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ maxDeviation: worst })}\n`);
+    process.stdout.write(`${JSON.stringify({ maxDeviation: worst, ...(elastic ? { ranks: results.map((r) => r.rank), changes: results.map((r) => ({ rank: r.rank, changes: r.changes })), initialAverage: results[0]?.initialAverage } : {}) })}\n`);
     return;
   }
+  for (const c of changes) process.stdout.write(`membership from round ${c.round}: ranks ${c.members.join(', ')}; xbar = their average then\n`);
   process.stdout.write(`${flags.topology}, ${nodes} processes, length ${length}, ${transport}\nround  max |x_i - xbar|\n`);
   worst.forEach((d, k) => process.stdout.write(`${String(k + 1).padStart(5)}  ${d.toExponential(3)}\n`));
 }
@@ -60,6 +65,7 @@ export function registerConsensus(program: Command): void {
     .option('--length <l>', 'vector length per rank', '1000')
     .option('--seed <s>', 'seed of the starting vectors and of random topologies', '0')
     .option('--kill-rank <r>', 'fault injection: this rank kills itself (SIGKILL) ...')
-    .option('--kill-round <k>', '... when it reaches this round (default 0)');
+    .option('--kill-round <k>', '... when it reaches this round (default 0)')
+    .option('--elastic', 'the others go on over a new membership and converge to the average of the live ranks\' values when it starts (docs/elastic.md)');
   commOptions(consensus, 30, 'print {"maxDeviation": [...]} only').action(consensusAction);
 }

@@ -6,11 +6,13 @@
  *
  * Parameters (argv[2], JSON): topology, rounds, length, seed, transport
  * ('tcp' | 'ipc'), timeoutMs, and for fault injection killRank/killRound
- * (that rank kills itself with SIGKILL when it reaches that round).
+ * (that rank kills itself with SIGKILL when it reaches that round);
+ * elastic: the others go on over a new membership (consensus-elastic.ts).
  */
 import { createSchedule } from '@dtrain/topology';
 import { Communicator } from '../comm/communicator.js';
 import { consensusAverage, consensusStart, maxDeviation } from './consensus-data.js';
+import { elasticConsensus } from './consensus-elastic.js';
 import { openTransport } from './connect.js';
 import { emit, fail, intParam, readParams, settleOnTerm, stringParam } from './worker-io.js';
 
@@ -24,11 +26,18 @@ async function main(): Promise<void> {
   const killRound = intParam(params, 'killRound', 0, 0);
   const topology = stringParam(params, 'topology');
   const protocol = stringParam(params, 'transport', ['tcp', 'ipc'] as const, 'tcp');
+  const elastic = params.elastic === true;
 
   settleOnTerm(timeoutMs);
   const transport = await openTransport(protocol, timeoutMs);
   const { rank, size } = transport;
   try {
+    if (elastic) {
+      const out = await elasticConsensus({ transport, topology, seed, rounds, x: consensusStart(seed, rank, length), average: consensusAverage(seed, size, length), killRank, killRound });
+      emit({ type: 'result', rank, ...out, pushSum: false });
+      await transport.close();
+      return;
+    }
     const comm = new Communicator(transport, { timeoutMs });
     const schedule = createSchedule(topology, size, { seed });
     const x = consensusStart(seed, rank, length);

@@ -1,30 +1,16 @@
 /**
- * Agreement on the live ranks without a coordinator (docs/elastic.md).
- *
- * Every rank keeps the set D of ranks removed or suspected, and J of the
- * replacements taken back in, as counts per rank (a rank may leave and come
- * back more than once; it is live when it came back as often as it left).
- * Both only grow (a rank once removed is never trusted again with the same
- * process): by what the rank sees itself (a lost connection, an unanswered
- * heartbeat, a goodbye, a receive timeout, a replacement's join) and by what
- * others tell it (the counts merge by maximum). During a change a
- * rank sends each member it still counts a notice (notice.ts: D and the
- * iterations it has completed) whenever its D grows, and installs the
- * membership "all ranks but D" once every one of those members has sent it a
- * notice with exactly its (D, J). The new membership holds from the largest
- * iteration count in those notices; its epoch is |D| + |J| (every survivor
- * installs the same D and J, so the same epoch, schedule and iteration).
- * A replacement takes no part: once installed, the lowest member hands it
- * the membership and the parameters (train/handover.ts).
- *
- * A standing receive per member takes its notices at any time: a notice
- * that arrives while this rank trains interrupts the step (onPending), and a
- * member lost meanwhile makes its receive reject, which adds it to D.
- * A change that would keep half or fewer of the last membership stops this
- * rank instead (E_ELASTIC_QUORUM): a partition cannot be told from deaths,
- * and the smaller side must not go on alone. A rank that finds itself in a
- * notice's D was removed by the others (stopped too long, say) and leaves
- * (E_ELASTIC_EXCLUDED) without its parameters mixing in again.
+ * Agreement on the live ranks without a coordinator; the protocol and why it
+ * is safe are in docs/elastic.md. In short: every rank counts departures and
+ * returns per rank (both only grow; merged by maximum), sends each member a
+ * notice (notice.ts) whenever its counts change, and installs "every rank that
+ * came back as often as it left" once every member that stays sent it exactly
+ * its counts; the membership holds from the largest iteration count in those
+ * notices, and its epoch is the sum of the counts. A standing receive per
+ * member takes notices at any time (a departure interrupts the step in
+ * flight; a return waits for the step boundary). Half or fewer of the last
+ * membership stop (E_ELASTIC_QUORUM); a rank the others removed leaves
+ * (E_ELASTIC_EXCLUDED). Replacements take no part: the lowest member that
+ * stayed hands them the membership and the state (train/handover.ts).
  */
 import { ElasticError, PeerError, TransportError } from '../errors.js';
 import type { Transport } from '../transport/types.js';
@@ -37,13 +23,12 @@ export interface MembershipOptions {
   transport: Transport;
   /** Fewest members to go on with (--min-nodes). */
   minNodes: number;
-  /** A change is pending and another member stopped for it: interrupt what the current view runs. */
-  onPending(): void;
+  /** Another member stopped for a change (`departure`: a rank left; else a return): interrupt what waits on it. */
+  onPending(departure: boolean): void;
 }
 
-/** How long a standing receive waits before it is armed again (it never times out in effect). */
+/** A standing receive is armed again after an hour (it never times out in effect); an agreement re-checks every second. */
 const ARM_MS = 3_600_000;
-/** An agreement re-checks its state at least this often. */
 const RECHECK_MS = 1_000;
 
 export class Membership {
@@ -51,12 +36,12 @@ export class Membership {
   /** The installed members, ascending. */
   members: readonly number[];
   epoch = 0;
-  /** Installed counts per rank: departures and returns. */
+  /** Installed counts per rank (departures, returns), pending ones (what this rank saw or was told since), returns others announced (taken up at a step boundary, admitJoins). */
   private gone: number[];
   private back: number[];
-  /** Pending counts (installed ones plus what this rank saw or was told since). */
   private nextGone: number[];
   private nextBack: number[];
+  private heardBack: number[];
   private readonly why = new Map<number, Departure>();
   private readonly joiners = new Map<number, Joiner>();
   /** Joins heard and not yet taken up (admitJoins). */
@@ -72,15 +57,11 @@ export class Membership {
   private since: number | undefined;
   private closed = false;
 
-  constructor(private readonly o: MembershipOptions, adopt?: { members: readonly number[]; state: MembershipState }) {
+  constructor(private readonly o: MembershipOptions) {
     const t = o.transport;
     this.rank = t.rank;
-    this.members = adopt?.members ?? Array.from({ length: t.size }, (_, r) => r);
-    this.gone = [...(adopt?.state.gone ?? new Array<number>(t.size).fill(0))];
-    this.back = [...(adopt?.state.back ?? new Array<number>(t.size).fill(0))];
-    this.nextGone = [...this.gone];
-    this.nextBack = [...this.back];
-    this.epoch = sum(this.gone) + sum(this.back);
+    this.members = Array.from({ length: t.size }, (_, r) => r);
+    [this.gone, this.back, this.nextGone, this.nextBack, this.heardBack] = [0, 1, 2, 3, 4].map(() => new Array<number>(t.size).fill(0)) as [number[], number[], number[], number[], number[]];
     // Joins wait for a step boundary (admitJoins): a replacement never lands in the middle of a collective.
     t.onJoin = (rank, inst, address) => this.requests.set(rank, { rank, inst, address });
     for (const p of this.members) if (p !== this.rank) this.arm(p);
@@ -96,6 +77,7 @@ export class Membership {
     this.back = [...state.back];
     this.nextGone = this.nextGone.map((g, r) => Math.max(g, this.gone[r]!));
     this.nextBack = this.nextBack.map((b, r) => Math.max(b, this.back[r]!));
+    this.heardBack = this.heardBack.map((b, r) => Math.max(b, this.back[r]!));
     this.epoch = sum(this.gone) + sum(this.back);
     for (const [q, n] of this.latest) if (!members.includes(q) || membershipKey(n.dead, n.joined) === this.key()) this.latest.delete(q);
     this.since = this.pending ? performance.now() : undefined;
@@ -103,7 +85,16 @@ export class Membership {
 
   /** True when a change waits to be agreed on (at the next step boundary). */
   get pending(): boolean {
-    return this.excludedBy !== undefined || this.latest.size > 0 || !same(this.gone, this.nextGone) || !same(this.back, this.nextBack);
+    return this.departurePending || this.latest.size > 0 || this.requests.size > 0 || !same(this.back, this.nextBack) || this.heardBack.some((b, r) => b > this.back[r]!);
+  }
+
+  /**
+   * True when a rank left (or this one was excluded): that change is agreed at once, even
+   * in the middle of a collective, which it broke for every member. Returns are agreed at a
+   * step boundary only (admitJoins), so a replacement never lands in an evaluation or summary.
+   */
+  get departurePending(): boolean {
+    return this.excludedBy !== undefined || !same(this.gone, this.nextGone);
   }
 
   /** The installed counts. */
@@ -123,6 +114,7 @@ export class Membership {
   /** Take up the joins heard so far (at a step boundary); true when one makes a change pending. */
   admitJoins(): boolean {
     const before = this.pending;
+    this.nextBack = this.nextBack.map((b, r) => Math.max(b, this.heardBack[r]!));
     for (const j of this.requests.values()) this.join(j);
     this.requests.clear();
     return this.pending && !before;
@@ -143,7 +135,6 @@ export class Membership {
     }
     this.joiners.set(j.rank, j);
     this.since ??= performance.now();
-    this.o.onPending();
     this.wake();
   }
 
@@ -176,6 +167,10 @@ export class Membership {
       const live = this.nextGone.flatMap((g, r) => (g === this.nextBack[r] ? [r] : []));
       const staying = this.members.filter((r) => live.includes(r) && this.gone[r] === this.nextGone[r]);
       const joined = live.filter((r) => !staying.includes(r));
+      for (const r of joined) {
+        const req = this.requests.get(r);
+        if (!this.joiners.has(r) && req !== undefined) this.joiners.set(r, req);
+      }
       this.checkQuorum(staying);
       const key = this.key();
       if (key !== sentKey) {
@@ -226,6 +221,7 @@ export class Membership {
       this.sentTag.delete(j.rank);
       this.nextTag.delete(j.rank);
       this.joiners.delete(j.rank);
+      this.requests.delete(j.rank);
     }
     this.gone = [...this.nextGone];
     this.back = [...this.nextBack];
@@ -272,24 +268,29 @@ export class Membership {
     this.latest.set(p, n);
     const gone = counts(n.dead, this.gone.length);
     const back = counts(n.joined, this.gone.length);
-    if (gone[this.rank]! > this.nextBack[this.rank]!) this.excludedBy ??= p;
+    let departure = false;
+    if (gone[this.rank]! > this.nextBack[this.rank]! && this.excludedBy === undefined) {
+      this.excludedBy = p;
+      departure = true;
+    }
     for (let r = 0; r < gone.length; r++) {
       if (r === this.rank) continue;
+      // The sender stopped for a departure this rank has not installed: whatever waits on the sender must stop too.
+      if (gone[r]! > this.gone[r]!) departure = true;
       if (gone[r]! > this.nextGone[r]!) {
         this.nextGone[r] = gone[r]!;
         if (!this.why.has(r) || this.gone[r] === this.nextGone[r]! - 1) this.why.set(r, { rank: r, cause: 'reported', why: `rank ${p} lost it` });
       }
-      if (back[r]! > this.nextBack[r]!) this.nextBack[r] = back[r]!;
+      if (back[r]! > this.heardBack[r]!) this.heardBack[r] = back[r]!;
     }
     this.since ??= performance.now();
-    this.o.onPending();
+    // A departure breaks what the view runs; a return only what waits on the sender (a step, not a collective).
+    this.o.onPending(departure);
     this.wake();
   }
 
   private wake(): void {
-    const w = this.wakers;
-    this.wakers = [];
-    for (const f of w) f();
+    for (const f of this.wakers.splice(0)) f();
   }
 
   private waitForNews(ms: number): Promise<void> {

@@ -83,6 +83,8 @@ export class ElasticRun {
   private open: { record: MembershipLine; since: number } | undefined;
   /** A replacement until its handover arrived. */
   joining: boolean;
+  /** Set by the optimizer while a step runs (its exchange may wait on a member that stopped for a return). */
+  stepping = false;
 
   constructor(private readonly o: ElasticRunOptions) {
     this.startNodes = o.transport.size;
@@ -90,7 +92,10 @@ export class ElasticRun {
     this.membership = new Membership({
       transport: o.transport,
       minNodes: o.minNodes,
-      onPending: () => this.view.abort(new ElasticError('E_ELASTIC_INTERRUPTED', `rank ${o.transport.rank}: the membership is changing; this operation is given up`)),
+      onPending: (departure) => {
+        // A return is agreed at a step boundary: it stops a step (whose peers stopped for it), never a collective.
+        if (departure || this.stepping) this.view.abort(new ElasticError('E_ELASTIC_INTERRUPTED', `rank ${o.transport.rank}: the membership is changing; this operation is given up`));
+      },
     });
     this.view = new ViewTransport(o.transport, this.membership.members, 0);
     this.comm = new Communicator(this.view, o.communicator);
@@ -118,8 +123,9 @@ export class ElasticRun {
     if (this.joining) await this.takeHandover(opt);
     // Replacements are taken back in between steps only, never in the middle of an evaluation or summary.
     if (atStep) this.membership.admitJoins();
-    while (this.membership.pending || this.view.isAborted) {
-      if (!this.membership.pending) {
+    const due = (): boolean => (atStep ? this.membership.pending : this.membership.departurePending);
+    while (due() || this.view.isAborted) {
+      if (!due()) {
         // An aborted view with nothing to agree on (a notice that changed nothing): open it again.
         this.rebind(this.installedNow(opt.iteration));
         continue;
@@ -253,7 +259,7 @@ export class ElasticRun {
     this.o.transport.finish(installed.step * EPOCH_SLOTS);
     this.o.host.rebind(this.comm, built.schedule);
     // Notices for a further change came in before this one was installed: do not wait on this view.
-    if (this.membership.pending) this.view.abort(new ElasticError('E_ELASTIC_INTERRUPTED', 'a further membership change is pending'));
+    if (this.membership.departurePending) this.view.abort(new ElasticError('E_ELASTIC_INTERRUPTED', 'a further membership change is pending'));
     return check;
   }
 }

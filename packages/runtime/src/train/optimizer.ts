@@ -107,6 +107,7 @@ export class DistributedOptimizer {
     const b0 = this.bytesSent();
     this.gossip.take();
     this.local.begin();
+    if (this.elastic !== undefined) this.elastic.stepping = true;
     let loss = Number.NaN;
     let absorbed = false;
     try {
@@ -126,6 +127,7 @@ export class DistributedOptimizer {
       absorbed = true;
     } finally {
       this.local.end();
+      if (this.elastic !== undefined) this.elastic.stepping = false;
     }
     const t1 = performance.now();
     const seconds = (t1 - t0) / 1000;
