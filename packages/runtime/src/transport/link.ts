@@ -57,6 +57,7 @@ export class Link {
   private beat: NodeJS.Timeout | undefined;
   /** Date.now() at the last heartbeat tick: a late tick means this process was stalled, not the peer. */
   private lastTick = Date.now();
+  private lastPing = 0;
   /** A heartbeat ping is waiting behind earlier sends: do not queue another. */
   private beatQueued = false;
   lost: string | undefined;
@@ -67,7 +68,9 @@ export class Link {
       // No ZMTP heartbeats over ipc: a dead process's socket closes at once, and libzmq 4.3.5
       // aborts (`!_io_error`, stream_engine_base.cpp) when a heartbeat fires on an ipc
       // connection whose peer hung up while its input was stopped (see the runtime README).
-      ...(o.address.startsWith('ipc://') ? {} : { heartbeatInterval: HEARTBEAT_INTERVAL_MS, heartbeatTimeout: HEARTBEAT_TIMEOUT_MS }),
+      // Nor over tcp when dtrain's own heartbeat runs (it notices a dead host too, and a stopped one): the same
+      // abort is possible there, and was seen when a replacement's peers closed at the end of a job.
+      ...(o.address.startsWith('ipc://') || o.heartbeatMs > 0 ? {} : { heartbeatInterval: HEARTBEAT_INTERVAL_MS, heartbeatTimeout: HEARTBEAT_TIMEOUT_MS }),
       maxMessageSize: MAX_REPLY_PART_BYTES,
       ipv6: o.address.startsWith('tcp://['),
     });
@@ -91,7 +94,8 @@ export class Link {
     this.dealer.connect(o.sourceIp !== undefined && v4 !== null ? `tcp://${o.sourceIp}:0;${v4[1]}` : o.address);
     void this.receiveLoop();
     if (o.heartbeatMs > 0) {
-      this.beat = setInterval(() => this.heartbeat(), o.heartbeatMs);
+      // Ticks four times an interval, so a silent peer is lost within misses x interval of its last answer.
+      this.beat = setInterval(() => this.heartbeat(), Math.max(1, Math.floor(o.heartbeatMs / 4)));
       this.beat.unref();
     }
   }
@@ -110,12 +114,14 @@ export class Link {
     if (now - this.lastTick > 2 * this.o.heartbeatMs) this.lastHeard = now - this.o.heartbeatMs;
     this.lastTick = now;
     const silent = now - this.lastHeard;
-    const limit = this.o.heartbeatMs * this.o.heartbeatMisses;
+    const limit = this.o.heartbeatMs * this.o.heartbeatMisses - this.o.heartbeatMs / 4;
     if (silent >= limit) {
       this.markLost(`it answered no heartbeat for ${(silent / 1000).toFixed(1)} s (${this.o.heartbeatMisses} intervals of ${this.o.heartbeatMs} ms): stopped, hung or cut off`, 'heartbeat');
       return;
     }
-    if (silent < this.o.heartbeatMs * 0.75 || this.beatQueued) return;
+    // A ping once an interval at most, when the peer has been silent for most of one.
+    if (silent < this.o.heartbeatMs * 0.75 || now - this.lastPing < this.o.heartbeatMs * 0.75 || this.beatQueued) return;
+    this.lastPing = now;
     this.beatQueued = true;
     void this.enqueueParts(this.encode('ping', ++this.controlSeq, 0, 0))
       .catch(() => undefined)
