@@ -99,7 +99,7 @@ describe.each(PACKAGES)('packages/%s/src', (pkg) => {
 });
 
 /** Runtime layers, bottom up: a directory may import only those before it (and the contract's light files). */
-const RUNTIME_LAYERS = ['transport', 'comm', 'algorithms', 'tf', 'models', 'data', 'train'];
+const RUNTIME_LAYERS = ['transport', 'comm', 'elastic', 'algorithms', 'tf', 'models', 'data', 'train'];
 
 describe('packages/runtime/src layers', () => {
   it('transport, comm and algorithms never import a layer above them', () => {

@@ -51,7 +51,8 @@ try {
   const evaluate = async () => {
     const t0 = performance.now();
     const x = opt.params();
-    const { average, distance } = await consensus(dt.comm, x, opt.iteration);
+    // dt.collective: under --elastic a member lost meanwhile makes it run again on the new membership.
+    const { average, distance } = await dt.collective(() => consensus(dt.comm, x, opt.iteration));
     const record = { step: opt.iteration, localAccuracy: accuracyOf(x), averageAccuracy: accuracyOf(average), consensusDistance: distance };
     // How long training paused for it: `dtrain compare` leaves it out of the wall-clock.
     record.seconds = (performance.now() - t0) / 1000;
@@ -59,14 +60,16 @@ try {
     return record;
   };
 
-  for (let k = 0; k < steps; k++) {
+  // On opt.iteration: under --elastic a membership change may move it forward.
+  while (opt.iteration < steps) {
     const s = await opt.step(loss);
-    if ((k + 1) % logEvery === 0) logStep(dt.logger, s, { totalSteps: steps, samples: shard.n });
-    if ((k + 1) % evalEvery === 0 && k + 1 < steps) await evaluate();
+    const done = opt.iteration;
+    if (done % logEvery === 0) logStep(dt.logger, s, { totalSteps: steps, samples: shard.n });
+    if (done % evalEvery === 0 && done < steps) await evaluate();
   }
   const last = await evaluate();
   const summary = await dt.summarize(opt, { last, extra: { dataset: 'synthetic-logistic', learningRate: lr, heterogeneity } });
-  if (dt.rank === 0) console.error(`average model test accuracy ${(100 * summary.finalAccuracy).toFixed(2)}%`);
+  if (dt.leader) console.error(`average model test accuracy ${(100 * summary.finalAccuracy).toFixed(2)}%`);
 } finally {
   await dt.close();
 }

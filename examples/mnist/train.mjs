@@ -11,7 +11,7 @@
 //   --eval-every EVAL_EVERY     steps between evaluations, default total/10 (at least 10 points; at most one epoch)
 //   --eval-samples EVAL_SAMPLES test samples per evaluation, default all
 //   --log-every LOG_EVERY       steps between step lines, default 25 (with --steps: at most steps/40)
-// With DTRAIN_OUT (--out DIR) rank 0 saves the average model to DIR/model/ (model.json, weights.bin):
+// With DTRAIN_OUT (--out DIR) the leader (rank 0, or the lowest live rank of an elastic job) saves the average model to DIR/model/ (model.json, weights.bin):
 //   const model = await tf.loadLayersModel('file://DIR/model/model.json')   (tfjs-node, or after dtrain's init())
 // A communication-bound job (3.7M parameters, 14.9 MB per message):
 //   npx dtrain launch --nodes 4 --example mnist -- --hidden 2048,1024 --batch 4
@@ -55,8 +55,8 @@ try {
   });
   // Collective: every rank's model becomes the average of all ranks' (what finalAccuracy measured).
   await dt.averageModel(model);
-  if (dt.rank === 0 && dt.out !== undefined) await model.save(`file://${join(dt.out, 'model')}`);
-  if (dt.rank === 0) console.error(`average model test accuracy ${(100 * summary.finalAccuracy).toFixed(2)}%`);
+  if (dt.leader && dt.out !== undefined) await model.save(`file://${join(dt.out, 'model')}`);
+  if (dt.leader) console.error(`average model test accuracy ${(100 * summary.finalAccuracy).toFixed(2)}%`);
 } finally {
   await dt.close();
 }

@@ -7,7 +7,7 @@ import { DEFAULT_SECURE, type RunOptions } from '@dtrain/runtime/contract';
 import { EXAMPLE_ENTRIES } from './constants.js';
 import { UsageError } from './errors.js';
 import { parseGpuList } from './gpus.js';
-import { intOption, secondsOption } from './options.js';
+import { elasticRunOptions, intOption, secondsOption } from './options.js';
 import { parseAlgoFlags, type AlgoFlagsRaw } from './algo-options.js';
 import { knownExamples, type ResolveIO } from './resolve.js';
 
@@ -33,6 +33,9 @@ export interface ClusterOptionsRaw extends AlgoFlagsRaw {
   jobId?: string;
   output?: string;
   resume?: string;
+  heartbeat?: string;
+  elastic?: boolean;
+  minNodes?: string;
 }
 
 export interface ClusterConfig {
@@ -114,6 +117,7 @@ export function resolveCluster(script: string | undefined, scriptArgs: string[],
       ...(raw.resume !== undefined ? { resume: raw.resume } : {}),
       // No launcher collects the ranks' stdout here: each rank writes OUT/rank-<i>.ndjson itself.
       logRecords: true,
+      ...elasticRunOptions(raw, nodes),
     },
   };
 }

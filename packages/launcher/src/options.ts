@@ -21,6 +21,12 @@ import {
   timeoutOption,
 } from './option-defs.js';
 import { addAlgoOptions, type AlgoFlagsRaw } from './algo-options.js';
+import { DEFAULT_HEARTBEAT_MS, HEARTBEAT_MISSES } from '@dtrain/runtime/contract';
+
+/** Heartbeat interval handed to workers, seconds. */
+export const DEFAULT_HEARTBEAT_S = DEFAULT_HEARTBEAT_MS / 1000;
+/** Shortest heartbeat accepted (the contract's MIN_HEARTBEAT_MS). */
+const MIN_HEARTBEAT_MS = 50;
 
 /** What commander hands over: strings, as typed by the user. */
 export interface LaunchOptionsRaw extends AlgoFlagsRaw {
@@ -58,6 +64,31 @@ export interface LaunchOptionsRaw extends AlgoFlagsRaw {
   resume?: string;
   /** --verbose: every rank's eval lines on the terminal. */
   verbose?: boolean;
+  heartbeat?: string;
+  elastic?: boolean;
+  minNodes?: string;
+  /** launch only: restarts of a dead rank (with --elastic). */
+  maxRestarts?: string;
+}
+
+/** The liveness and membership flags shared by launch, compose and k8s. */
+export interface ElasticRaw {
+  heartbeat?: string;
+  elastic?: boolean;
+  minNodes?: string;
+}
+
+/** --heartbeat, --elastic, --min-nodes as run options (UsageError naming the flag). */
+export function elasticRunOptions(raw: ElasticRaw, nodes: number): { heartbeatMs: number; elastic?: true; minNodes?: number } {
+  const hb = secondsOption('--heartbeat', raw.heartbeat ?? String(DEFAULT_HEARTBEAT_S));
+  const heartbeatMs = Math.round(hb * 1000);
+  if (heartbeatMs !== 0 && heartbeatMs < MIN_HEARTBEAT_MS) {
+    throw new UsageError(`--heartbeat ${raw.heartbeat} is below ${MIN_HEARTBEAT_MS / 1000} s, short enough to lose a busy rank; write e.g. --heartbeat 2, or 0 for none`);
+  }
+  if (raw.minNodes !== undefined && raw.elastic !== true) throw new UsageError(`--min-nodes ${raw.minNodes} bounds an elastic job; add --elastic or drop --min-nodes`);
+  const minNodes = raw.minNodes === undefined ? undefined : intOption('--min-nodes', raw.minNodes, 1, nodes);
+  if (raw.elastic === true && heartbeatMs === 0) throw new UsageError('--elastic needs the heartbeat to tell a stalled rank; drop --heartbeat 0');
+  return { heartbeatMs, ...(raw.elastic === true ? { elastic: true as const } : {}), ...(minNodes !== undefined ? { minNodes } : {}) };
 }
 
 export { resumeOption };
@@ -77,6 +108,9 @@ export function addRunOptions(cmd: Command): Command {
     .addOption(ifaceOption())
     .addOption(exampleOption())
     .option('--job-id <id>', 'job id shared by every rank (default: random)')
+    .option('--heartbeat <seconds>', `heartbeat interval between ranks that talk; a rank silent for ${HEARTBEAT_MISSES} intervals is lost (0: none)`, String(DEFAULT_HEARTBEAT_S))
+    .option('--elastic', 'survive a lost rank: the others agree on a new membership and go on (docs/elastic.md)')
+    .option('--min-nodes <m>', 'with --elastic: stop (exit 1, reason given) when fewer than m ranks are left (default 1)')
     .addOption(secureOption())
     .addOption(resumeOption());
 }
@@ -93,6 +127,7 @@ export function addLaunchOptions(cmd: Command): Command {
     .addOption(rateOption())
     .addOption(envOption())
     .option('-v, --verbose', 'show every rank\'s eval lines (default: rank 0\'s; DIR/rank-<i>.ndjson has all)')
+    .option('--max-restarts <k>', 'with --elastic: start a failed rank again up to k times; it rejoins taking the parameters from a live rank (default 0)')
     .option('--ssh-port <n>', 'ssh port of the --hosts machines (default: ssh\'s own, usually 22)')
     .option('--ssh-identity-file <file>', 'private key for ssh to the --hosts machines')
     .option('--ssh-config <file>', 'ssh_config file for the --hosts machines (ssh -F): users, ports, keys, jump hosts');

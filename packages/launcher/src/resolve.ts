@@ -12,7 +12,7 @@ import { isLocalHost, type HostSlots } from './hosts.js';
 import { layout } from './layout.js';
 import { MAX_NODES } from './netns/names.js';
 import { parseRate } from './netns/rate.js';
-import { intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
+import { elasticRunOptions, intOption, secondsOption, type LaunchOptionsRaw } from './options.js';
 import { parseAlgoFlags, type AlgoRunOptions } from './algo-options.js';
 import type { LaunchConfig } from './plan.js';
 import { parseEnvFlags, type SshSettings } from './remote.js';
@@ -47,6 +47,8 @@ export interface ResolvedLaunch {
   graceMs: number;
   /** What the workers will do with the checkpoints in --out, when there are some. */
   resumeNote?: string;
+  /** --max-restarts: how often each rank of an elastic job is started again after it failed. */
+  maxRestarts: number;
 }
 
 /** Examples that have an entry file, sorted. */
@@ -217,6 +219,7 @@ export function resolveLaunch(
     ...algo,
     secure: raw.secure ?? DEFAULT_SECURE,
     ...(raw.resume !== undefined ? { resume: raw.resume } : {}),
+    ...elasticRunOptions(raw, nodes),
   };
   const config: LaunchConfig = {
     script: path,
@@ -239,10 +242,12 @@ export function resolveLaunch(
   };
   const allHere = hosts.every((h) => isLocalHost(h.host, [io.hostname]));
   checkJob({ nodes, jobId: config.jobId, options, out, allHere: netns === undefined && allHere }, io);
+  const maxRestarts = raw.maxRestarts === undefined ? 0 : intOption('--max-restarts', raw.maxRestarts, 0, 1000);
+  if (maxRestarts > 0 && raw.elastic !== true) throw new UsageError(`--max-restarts ${maxRestarts} starts a failed rank again, which only an elastic job can take back; add --elastic`);
   // Checkpoints of ranks on other machines are theirs to check.
   const resumeNote =
     allHere && io.checkpoints !== undefined
       ? checkResume({ mode: raw.resume, out, nodes, algorithm: raw.algorithm, topology: schedule, seed }, io.checkpoints(out))
       : undefined;
-  return { config, graceMs: Math.round(graceS * 1000), ...(resumeNote !== undefined ? { resumeNote } : {}) };
+  return { config, graceMs: Math.round(graceS * 1000), maxRestarts, ...(resumeNote !== undefined ? { resumeNote } : {}) };
 }

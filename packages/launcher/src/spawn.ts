@@ -15,7 +15,7 @@
  * a job on this machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { PARENT_PID_VAR } from '@dtrain/runtime/contract';
@@ -33,15 +33,24 @@ export interface WorkerExit {
 
 export type JobOutcome =
   | { kind: 'succeeded'; exits: WorkerExit[] }
-  | { kind: 'failed'; failed: WorkerExit; exits: WorkerExit[] }
+  /** `stopped`: local ranks found stopped (SIGSTOP, a debugger) when the job failed. */
+  | { kind: 'failed'; failed: WorkerExit; exits: WorkerExit[]; stopped: number[] }
   | { kind: 'interrupted'; signal: NodeJS.Signals; exits: WorkerExit[] };
 
 export interface JobOptions {
   graceMs: number;
+  /**
+   * Elastic job: a rank that fails does not stop the others (they agree on a new
+   * membership). Once a rank has finished (exit 0), those still running after
+   * graceMs are stopped; the job succeeded when at least `minNodes` ranks finished.
+   */
+  elastic?: { minNodes: number; maxRestarts?: number; restartEnv?(rank: number): Record<string, string> };
   /** Environment the specs' variables are added to (default: process.env). */
   baseEnv?: NodeJS.ProcessEnv;
   onLine(rank: number, stream: StreamName, line: string): void;
   onSpawn?(rank: number, pid: number): void;
+  /** Elastic: rank `exit.rank` failed and is started again (the `count`-th time). */
+  onRestart?(exit: WorkerExit, count: number): void;
 }
 
 export interface Job {
@@ -63,6 +72,18 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** True when the process is stopped (state T or t in /proc: SIGSTOP, SIGTSTP, a debugger); false elsewhere. */
+export function isStopped(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'T' || state === 't';
+  } catch {
+    return false;
+  }
+}
+
 export function isFailure(e: WorkerExit): boolean {
   return e.error !== undefined || e.signal !== null || e.code !== 0;
 }
@@ -75,28 +96,52 @@ export function startJob(specs: readonly ProcessSpec[], options: JobOptions): Jo
   let interruptedBy: NodeJS.Signals | null = null;
   let stopping = false;
   let killTimer: NodeJS.Timeout | null = null;
-  let closed = 0;
+  let running = 0;
+  const restarts = specs.map(() => 0);
+  /** Every process a rank ran (a replacement adds one): all of them are stopped with the job. */
+  const groups: ChildProcess[] = [];
   let resolveDone: (o: JobOutcome) => void = () => {};
   const done = new Promise<JobOutcome>((r) => (resolveDone = r));
 
-  const killAll = (signal: NodeJS.Signals): void => children.forEach((c) => killGroup(c.pid, signal));
+  const killAll = (signal: NodeJS.Signals): void => groups.forEach((c) => killGroup(c.pid, signal));
+  let stopped: number[] = [];
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
+    stopped = specs.flatMap((spec, i) => (!spec.remote && exits[i] === undefined && isStopped(children[i]?.pid) ? [spec.rank] : []));
     killAll('SIGTERM');
+    // A stopped rank handles SIGTERM only once continued: without this it would wait for the SIGKILL.
+    killAll('SIGCONT');
     killTimer = setTimeout(() => killAll('SIGKILL'), options.graceMs);
   };
   const finish = (): void => {
     if (killTimer !== null) clearTimeout(killTimer);
+    if (finishTimer !== null) clearTimeout(finishTimer);
     const all = exits.map((e, rank) => e ?? { rank, code: null, signal: null });
+    const finished = all.filter((e) => !isFailure(e)).length;
     if (interruptedBy !== null) resolveDone({ kind: 'interrupted', signal: interruptedBy, exits: all });
-    else if (failure !== null) resolveDone({ kind: 'failed', failed: failure, exits: all });
+    else if (options.elastic !== undefined && finished >= Math.max(1, options.elastic.minNodes)) resolveDone({ kind: 'succeeded', exits: all });
+    else if (failure !== null) resolveDone({ kind: 'failed', failed: failure, exits: all, stopped });
     else resolveDone({ kind: 'succeeded', exits: all });
   };
+  let finishTimer: NodeJS.Timeout | null = null;
   const recordExit = (exit: WorkerExit): void => {
     if (exits[exit.rank] !== undefined) return;
+    const e = options.elastic;
+    if (e !== undefined && isFailure(exit) && !stopping && finishTimer === null && restarts[exit.rank]! < (e.maxRestarts ?? 0)) {
+      // torchrun's --max-restarts: a new process of this rank asks the others to take it back in.
+      restarts[exit.rank]! += 1;
+      options.onRestart?.(exit, restarts[exit.rank]!);
+      start(exit.rank, e.restartEnv?.(exit.rank) ?? {});
+      return;
+    }
     exits[exit.rank] = exit;
-    if (!stopping && isFailure(exit)) {
+    if (options.elastic !== undefined) {
+      // The last failure names the reason when the survivors give up (too few left).
+      if (isFailure(exit)) failure = exit;
+      // A rank finished: any still running once the grace is over is stuck (stopped, excluded and hung).
+      if (!isFailure(exit) && finishTimer === null) finishTimer = setTimeout(stop, options.graceMs);
+    } else if (!stopping && isFailure(exit)) {
       failure = exit;
       stop();
     }
@@ -104,16 +149,19 @@ export function startJob(specs: readonly ProcessSpec[], options: JobOptions): Jo
     if (exits.every((e) => e !== undefined)) killAll('SIGKILL');
   };
 
-  specs.forEach((spec, i) => {
+  const start = (i: number, extraEnv: Record<string, string>): void => {
+    const spec = specs[i]!;
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       // Workers get the malloc settings ZeroMQ needs unless the user chose their own; local
       // ones get our pid, so they exit when we are gone, even after a SIGKILL (parent-watch.ts).
-      env: { GLIBC_TUNABLES: MALLOC_TUNABLES, ...baseEnv, ...spec.env, ...(spec.remote ? {} : { [PARENT_PID_VAR]: String(process.pid) }) },
+      env: { GLIBC_TUNABLES: MALLOC_TUNABLES, ...baseEnv, ...spec.env, ...extraEnv, ...(spec.remote ? {} : { [PARENT_PID_VAR]: String(process.pid) }) },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.push(child);
+    children[i] = child;
+    groups.push(child);
+    running += 1;
     if (child.pid !== undefined) options.onSpawn?.(spec.rank, child.pid);
     for (const stream of ['stdout', 'stderr'] as const) {
       const input = child[stream];
@@ -122,10 +170,11 @@ export function startJob(specs: readonly ProcessSpec[], options: JobOptions): Jo
     child.on('error', (err) => recordExit({ rank: i, code: null, signal: null, error: err.message }));
     child.on('exit', (code, signal) => recordExit({ rank: i, code, signal }));
     child.on('close', () => {
-      closed += 1;
-      if (closed === specs.length) finish();
+      running -= 1;
+      if (running === 0 && exits.every((e) => e !== undefined)) finish();
     });
-  });
+  };
+  specs.forEach((_, i) => start(i, {}));
 
   return {
     pids: children.map((c) => c.pid).filter((p): p is number => p !== undefined),

@@ -56,6 +56,20 @@ describe('compose', () => {
     expect(file).not.toHaveProperty('version');
   });
 
+  it('--heartbeat, --elastic and --min-nodes reach every service and pod (the contract reads them back); --min-nodes alone is refused', () => {
+    const c = resolveCluster('examples/mnist/train.mjs', [], raw({ nodes: '3', elastic: true, minNodes: '2', heartbeat: '3' }), io);
+    const file = parseBack(toYaml(composeFile(c))) as { services: Record<string, { environment: Record<string, string> }> };
+    for (const svc of Object.values(file.services)) {
+      expect(readWorkerEnv(svc.environment).options).toMatchObject({ elastic: true, minNodes: 2, heartbeatMs: 3000 });
+    }
+    const docs = parseBack(toYamlDocuments(k8sManifests(c)), true) as { kind: string; spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } } }[];
+    const env = docs.find((d) => d.kind === 'Job')?.spec?.template?.spec?.containers?.[0]?.env ?? [];
+    expect(env).toEqual(expect.arrayContaining([{ name: 'DTRAIN_ELASTIC', value: '1' }, { name: 'DTRAIN_MIN_NODES', value: '2' }, { name: 'DTRAIN_HEARTBEAT_MS', value: '3000' }]));
+    const plain = parseBack(toYaml(composeFile(resolveCluster('x.mjs', [], raw({ nodes: '2' }), io)))) as { services: Record<string, { environment: Record<string, string> }> };
+    expect(readWorkerEnv(plain.services['rank-0']!.environment).options.heartbeatMs).toBe(2000);
+    expect(() => resolveCluster('x.mjs', [], raw({ nodes: '3', minNodes: '2' }), io)).toThrow(UsageError);
+  });
+
   it('--gpus reserves one device per service', () => {
     const c = resolveCluster(undefined, [], raw({ gpus: '2,3', example: 'mnist' }), io);
     const file = parseBack(toYaml(composeFile(c))) as { services: Record<string, { deploy: { resources: { reservations: { devices: { device_ids: string[] }[] } } } }> };

@@ -10,6 +10,7 @@
  * rules, error types, the worker scripts' paths.
  */
 export * from './env.js';
+export * from './env-rejoin.js';
 export * from './errors.js';
 export { describeFailure, installFailureHandler, EXIT_FAILED } from './failure.js';
 export * from './contract/defaults.js';

@@ -48,6 +48,8 @@ export interface CheckedOptions {
   outerOptimizer?: string;
   outerLr?: number;
   outerMomentum?: number;
+  heartbeatMs?: number;
+  minNodes?: number;
 }
 
 /** Compression and the outer optimizer: names and ranges (whether the algorithm reads them is its registry's check). */
@@ -71,6 +73,9 @@ function checkAlgorithmVars(options: CheckedOptions): void {
   }
 }
 
+/** Shortest heartbeat interval accepted (a shorter one would lose busy peers); 0 turns it off. */
+export const MIN_HEARTBEAT_MS = 50;
+
 export function checkRunOptions(options: CheckedOptions): void {
   checkAlgorithmVars(options);
   if (options.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(options.backend)) {
@@ -84,5 +89,12 @@ export function checkRunOptions(options: CheckedOptions): void {
   }
   if (options.resume !== undefined && !isResumeMode(options.resume)) {
     throw new WorkerEnvError('DTRAIN_RESUME', `DTRAIN_RESUME=${JSON.stringify(options.resume)} is not a resume mode; use one of ${RESUME_MODES.join(', ')}`);
+  }
+  const hb = options.heartbeatMs;
+  if (hb !== undefined && hb !== 0 && hb < MIN_HEARTBEAT_MS) {
+    throw new WorkerEnvError('DTRAIN_HEARTBEAT_MS', `DTRAIN_HEARTBEAT_MS=${hb} is below ${MIN_HEARTBEAT_MS} ms, short enough to lose a busy peer; use e.g. 2000, or 0 for no heartbeat`);
+  }
+  if (options.minNodes !== undefined && options.minNodes < 1) {
+    throw new WorkerEnvError('DTRAIN_MIN_NODES', `DTRAIN_MIN_NODES=${options.minNodes}: a job needs at least one rank; use 1 or more`);
   }
 }

@@ -63,6 +63,12 @@ export interface RunOptions {
    * (DTRAIN_LOG_RECORDS=1), where no launcher collects stdout: compose, Kubernetes.
    */
   logRecords?: boolean;
+  /** Heartbeat interval of every link in ms (DTRAIN_HEARTBEAT_MS; 0: none); a peer silent for 5 intervals is lost. */
+  heartbeatMs?: number;
+  /** Elastic membership (DTRAIN_ELASTIC=1): survivors of a lost rank agree on a new membership and go on. */
+  elastic?: boolean;
+  /** With elastic: fewest live ranks the job goes on with (DTRAIN_MIN_NODES). */
+  minNodes?: number;
 }
 
 export interface Rendezvous {
@@ -109,6 +115,9 @@ export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; 
   outerMomentum: { name: 'DTRAIN_OUTER_MOMENTUM', kind: 'number' },
   resume: { name: 'DTRAIN_RESUME', kind: 'string' },
   logRecords: { name: 'DTRAIN_LOG_RECORDS', kind: 'bool' },
+  heartbeatMs: { name: 'DTRAIN_HEARTBEAT_MS', kind: 'int' },
+  elastic: { name: 'DTRAIN_ELASTIC', kind: 'bool' },
+  minNodes: { name: 'DTRAIN_MIN_NODES', kind: 'int' },
 };
 
 type Env = Readonly<Record<string, string | undefined>>;

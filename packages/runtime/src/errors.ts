@@ -154,3 +154,16 @@ export class CheckpointError extends DtrainError<CheckpointErrorCode> {
     super(code, message);
   }
 }
+
+/** Stable codes of ElasticError. */
+export type ElasticErrorCode = 'E_ELASTIC_INTERRUPTED' | 'E_ELASTIC_EXCLUDED' | 'E_ELASTIC_QUORUM' | 'E_ELASTIC_MIN_NODES' | 'E_ELASTIC_OPTION';
+
+/**
+ * Elastic membership (docs/elastic.md): an operation interrupted by a
+ * membership change (`E_ELASTIC_INTERRUPTED`, absorbed by the training loop),
+ * this rank removed by the others (`E_ELASTIC_EXCLUDED`), too few ranks left
+ * to go on (`E_ELASTIC_QUORUM`: half or fewer of the last membership;
+ * `E_ELASTIC_MIN_NODES`: below --min-nodes), or an algorithm or option that
+ * cannot run elastically (`E_ELASTIC_OPTION`).
+ */
+export class ElasticError extends DtrainError<ElasticErrorCode> {}

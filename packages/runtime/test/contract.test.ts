@@ -16,6 +16,7 @@ import {
   encodeEval,
   encodeFit,
   encodeMembership,
+  encodePeerLost,
   encodeProgress,
   encodeStep,
   recordLine,
@@ -35,11 +36,16 @@ const samples: WorkerRecord[] = [
   encodeProgress({ step: 40, totalSteps: 100, elapsedSeconds: 12.5, phase: 'eval' }),
   encodeFit({ algorithm: 'dsgd', topology: 'ring', steps: 100, stepsPerEpoch: 50, batchSize: 32, shard: 1600, params: 7850, optimizer: 'Adam (compile)', loss: 'categoricalCrossentropy (compile)' }),
   encodeEval({ step: 50, localAccuracy: 0.9, averageAccuracy: 0.91, consensusDistance: 1e-4, seconds: 0.35 }),
+  encodeMembership({
+    step: 41, members: [0, 1, 3], epoch: 1, left: [{ rank: 2, cause: 'heartbeat', why: 'it answered no heartbeat for 10.0 s' }],
+    joined: [], consensusBefore: 0.25, consensusAfter: 0.125, agreeSeconds: 0.05,
+  }),
+  encodePeerLost({ peer: 2, cause: 'connection', why: 'its connection dropped' }),
 ];
 
 describe('NDJSON records', () => {
   it('every kind round-trips through its encoder, a line of text and the decoder, pino fields ignored', () => {
-    expect(samples.map((r) => r.kind).sort()).toEqual([...RECORD_KINDS, 'step', 'fit', 'eval'].sort());
+    expect(samples.map((r) => r.kind).sort()).toEqual([...RECORD_KINDS, 'step', 'fit', 'eval', 'membership'].sort());
     for (const r of samples) {
       expect(decodeRecordLine(recordLine(r))).toEqual(r);
       expect(decodeRecord({ level: 30, time: 1, pid: 7, rank: 2, msg: r.kind, ...r })).toEqual(r);
@@ -63,6 +69,9 @@ describe('NDJSON records', () => {
       [{ ...samples[5], phase: 3 }, 'phase'],
       [{ ...samples[6], loss: 1 }, 'loss'],
       [{ ...samples[7], seconds: 'long' }, 'seconds'],
+      [{ ...samples[samples.length - 2], left: [{ rank: 2, cause: 'heartbeat' }] }, 'why'],
+      [{ ...samples[samples.length - 2], consensusAfter: 'small' }, 'consensusAfter'],
+      [{ ...samples[samples.length - 1], peer: '2' }, 'peer'],
     ];
     for (const [value, field] of cases) {
       expect(codeOf(() => decodeRecord(value, 'rank-0.ndjson:7'), ContractError)).toBe('E_CONTRACT_RECORD');

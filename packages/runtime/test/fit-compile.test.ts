@@ -64,7 +64,10 @@ describe.each(backendsUnderTest(['cpu']))('fit trains what model.compile says, o
       return { model: m, data: { xs, ys }, test };
     }, { batchSize: 20, epochs: 3 });
     expect(lines[0].find((l) => l.kind === 'fit')).toMatchObject({ shard: train.n / 2, stepsPerEpoch: train.n / 2 / 20 });
-    expect((results[0].history.acc as number[])[2]).toBeGreaterThan(0.9);
+    // History holds each epoch's mean over its batches (onEpochBegin runs once an epoch), as tfjs's does.
+    const acc = results[0].history.acc as number[];
+    expect(acc[2]).toBeGreaterThan(0.85);
+    expect(acc[2]).toBeGreaterThan(acc[0]!);
     expect(results[1].summary.finalAccuracy as number).toBeGreaterThan(0.9);
     tf.dispose([xs, ys]);
   });

@@ -160,4 +160,27 @@ describe('an attacker on the path, without the secret', () => {
     expect(failed.stats.dropped['bad-mac']).toBeLessThanOrEqual(1 + t0.stats().framesResent);
     expect(await worker.exited).toBe(1);
   });
+
+  it('only authentic answers keep a peer alive: forged pongs (a changed tag) are dropped, and the heartbeat loses the peer', async () => {
+    const [port, dataPort] = [await freePort(), await freePort()];
+    const forge = (direction: Direction, parts: Buffer[]): Buffer[][] => {
+      const h = headerOf(parts);
+      if (direction !== 'toClient' || h?.kind !== 'pong') return [parts];
+      const tag = Buffer.from(parts[1]!);
+      tag[0]! ^= 0x01;
+      return [[parts[0]!, tag, parts[2]!]];
+    };
+    proxy = await startProxy(() => dataPort, { tamper: forge });
+    const connect = { size: 2, rendezvous: `127.0.0.1:${port}`, jobId: `forge-${port}`, timeoutMs: 600_000, heartbeatMs: 200 };
+    worker = startFixture('transport-worker.mjs', { mode: 'idle', connect: { ...connect, rank: 1, port: dataPort, advertise: `tcp://127.0.0.1:${proxy.port}` } }, { DTRAIN_SECRET: secret });
+    const lost: string[] = [];
+    t0 = await connectZmqTransport({ ...connect, rank: 0, secret, onPeerLost: (_peer, _why, cause) => lost.push(cause) });
+    await worker.next('ready');
+    const pending = t0.recv(1, 0, 0).catch((e: unknown) => e);
+    const start = Date.now();
+    expect(await pending).toMatchObject({ code: 'E_PEER_LOST', peer: 1 });
+    expect(Date.now() - start).toBeLessThan(3000);
+    expect(lost).toEqual(['heartbeat']);
+    expect(t0.stats().dropped['bad-mac']).toBeGreaterThanOrEqual(3);
+  });
 });

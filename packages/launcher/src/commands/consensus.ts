@@ -38,6 +38,7 @@ interface ConsensusFlags {
   killRound?: string;
   compress?: string;
   consensusStep?: string;
+  elastic?: boolean;
 }
 
 async function consensusAction(flags: ConsensusFlags): Promise<void> {
@@ -56,31 +57,43 @@ async function consensusAction(flags: ConsensusFlags): Promise<void> {
   const killRank = flags.killRank === undefined ? -1 : intOption('--kill-rank', flags.killRank, 0, nodes - 1);
   const killRound = flags.killRound === undefined ? 0 : intOption('--kill-round', flags.killRound, 0, rounds - 1);
 
+  const elastic = flags.elastic === true;
   const algo = parseAlgoFlags({ compress: flags.compress, consensusStep: flags.consensusStep });
+  if (elastic && (algo.compress !== undefined || localSize !== undefined || flags.op !== 'gossip')) {
+    throw new UsageError('--elastic runs plain gossip rounds over the live ranks; drop --compress, --local-size and --op, or --elastic');
+  }
   if (algo.compress !== undefined && createSchedule(flags.topology, nodes, { seed, ...(localSize === undefined ? {} : { localSize }) }).stochastic !== 'doubly') {
     throw new UsageError(`--compress needs a doubly stochastic schedule (CHOCO-Gossip); ${flags.topology} is column stochastic only: drop --compress or pick an undirected topology`);
   }
   if (algo.consensusStep !== undefined && algo.compress === undefined) throw new UsageError('--consensus-step is the step size of compressed gossip; add --compress or drop it');
   if (algo.compress !== undefined && flags.op === 'allreduce') throw new UsageError('--compress is for the gossip rounds; drop it or --op allreduce');
-  const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound, op: flags.op, compress: algo.compress ?? 'fp32', gamma: algo.consensusStep ?? 0 };
-  const job = { script: workerScriptPath('consensus'), params, nodes, graceMs: 2 * timeoutMs + 5_000, ...(localSize === undefined ? {} : { localSize }) };
+  const params = { topology: flags.topology, rounds, length, seed, transport, timeoutMs, killRank, killRound, op: flags.op, compress: algo.compress ?? 'fp32', gamma: algo.consensusStep ?? 0, elastic };
+  const job = { script: workerScriptPath('consensus'), params, nodes, graceMs: 2 * timeoutMs + 5_000, elastic, ...(localSize === undefined ? {} : { localSize }) };
   const results = await runForResults('consensus', job);
   const worst = new Array<number>(rounds).fill(0);
   let across = 0;
   let bytes = 0;
-  results.forEach((r, rank) => {
-    numberList(r.maxDeviation, rounds, `rank ${rank}'s maxDeviation`).forEach((d, k) => (worst[k] = Math.max(worst[k], d)));
-    bytes += numberList(r.bytesSent, 1, `rank ${rank}'s bytesSent`)[0];
+  results.forEach((r, i) => {
+    const who = `rank ${String(r.rank ?? i)}`;
+    numberList(r.maxDeviation, rounds, `${who}'s maxDeviation`).forEach((d, k) => (worst[k] = Math.max(worst[k], d)));
+    if (elastic) return;
+    bytes += numberList(r.bytesSent, 1, `${who}'s bytesSent`)[0];
     if (localSize === undefined) return;
-    numberList(r.bytesSentTo, nodes, `rank ${rank}'s bytesSentTo`).forEach((b, p) => {
-      if (Math.floor(p / localSize) !== Math.floor(rank / localSize)) across += b;
+    numberList(r.bytesSentTo, nodes, `${who}'s bytesSentTo`).forEach((b, p) => {
+      if (Math.floor(p / localSize) !== Math.floor(i / localSize)) across += b;
     });
   });
   const crossHostBytesPerRound = localSize === undefined ? undefined : across / rounds;
+  // Elastic: every survivor reports the memberships it installed, with the target (the live ranks' average then).
+  const changes = elastic ? ((results[0]?.changes as { round: number; members: number[] }[] | undefined) ?? []) : [];
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ maxDeviation: worst, bytesPerRound: bytes / rounds, ...(crossHostBytesPerRound === undefined ? {} : { crossHostBytesPerRound }) })}\n`);
+    const extra = elastic
+      ? { ranks: results.map((r) => r.rank), changes: results.map((r) => ({ rank: r.rank, changes: r.changes })), initialAverage: results[0]?.initialAverage }
+      : { bytesPerRound: bytes / rounds, ...(crossHostBytesPerRound === undefined ? {} : { crossHostBytesPerRound }) };
+    process.stdout.write(`${JSON.stringify({ maxDeviation: worst, ...extra })}\n`);
     return;
   }
+  for (const c of changes) process.stdout.write(`membership from round ${c.round}: ranks ${c.members.join(', ')}; xbar = their average then\n`);
   const hosts = localSize === undefined ? '' : `, ${nodes / localSize} hosts of ${localSize}`;
   process.stdout.write(`${flags.topology}${flags.op === 'allreduce' ? ' (allreduce)' : ''}, ${nodes} processes${hosts}, length ${length}, ${transport}\nround  max |x_i - xbar|\n`);
   worst.forEach((d, k) => process.stdout.write(`${String(k + 1).padStart(5)}  ${d.toExponential(3)}\n`));
@@ -101,6 +114,7 @@ export function registerConsensus(program: Command): void {
     .option('--kill-rank <r>', 'fault injection: this rank kills itself (SIGKILL) ...')
     .option('--kill-round <k>', '... when it reaches this round (default 0)')
     .option('--compress <codec>', 'CHOCO-Gossip with compressed differences: fp16, bf16, int8, topk:F')
-    .option('--consensus-step <gamma>', 'with --compress: CHOCO\'s consensus step size in (0, 1]');
+    .option('--consensus-step <gamma>', 'with --compress: CHOCO\'s consensus step size in (0, 1]')
+    .option('--elastic', 'the others go on over a new membership and converge to the average of the live ranks\' values when it starts (docs/elastic.md)');
   commOptions(consensus, DEFAULT_TIMEOUT_S, 'print {"maxDeviation": [...]} only').action(consensusAction);
 }

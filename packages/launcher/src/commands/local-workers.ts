@@ -31,6 +31,8 @@ export interface LocalJob {
   env?: Record<string, string>;
   /** Emulated hosts of this many ranks each (DTRAIN_LOCAL_RANK = rank mod L, DTRAIN_LOCAL_WORLD_SIZE = L); default one host. */
   localSize?: number;
+  /** Elastic: a rank that dies does not stop the others; the results of those that finished count. */
+  elastic?: boolean;
 }
 
 export interface WorkerOutcome extends WorkerExit {
@@ -89,7 +91,7 @@ export async function runLocalWorkers(job: LocalJob): Promise<WorkerOutcome[]> {
     }
     echo(rank, line);
   };
-  const running = startJob(specs, { graceMs: job.graceMs, onLine });
+  const running = startJob(specs, { graceMs: job.graceMs, onLine, ...(job.elastic === true ? { elastic: { minNodes: 1 } } : {}) });
   const onSignal = (signal: NodeJS.Signals): void => running.interrupt(signal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -125,6 +127,11 @@ export async function runForResults(what: string, job: LocalJob): Promise<Array<
   const outcomes = await runLocalWorkers(job);
   const results = outcomes.map((o) => o.records.find((r): r is Record<string, unknown> => isObject(r) && r.type === 'result'));
   const failed = outcomes.filter((o, rank) => isFailure(o) || results[rank] === undefined);
+  // Elastic: the ranks killed on purpose are gone; those that finished carry the result.
+  if (job.elastic === true && results.some((r) => r !== undefined)) {
+    for (const o of failed) process.stderr.write(`${describeExit(o)} (left the membership)\n`);
+    return results.filter((r): r is Record<string, unknown> => r !== undefined);
+  }
   if (failed.length > 0) {
     const lines = failed.map((o) => (isFailure(o) ? describeExit(o) : `rank ${o.rank} exited without a result`));
     for (const line of lines) process.stderr.write(`${line}\n`);

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { describeFailure, EXIT_FAILED, normalizeWorkerEnv, PARENT_PID_VAR, WorkerEnvError } from '@dtrain/runtime/contract';
 import { ALGO_FLAG_VARS, parseAlgoFlags, type AlgoFlagsRaw, type AlgoRunOptions } from '../algo-options.js';
 import { UsageError } from '../errors.js';
-import { resumeOption } from '../options.js';
+import { intOption, resumeOption, secondsOption } from '../options.js';
 
 const HELP = `
 Reads the rank from DTRAIN_* variables, or from torchrun (RANK, WORLD_SIZE, LOCAL_RANK,
@@ -24,6 +24,10 @@ export interface WorkerFlags extends AlgoFlagsRaw {
   exitWithParent?: boolean;
   /** --resume auto|never|must: DTRAIN_RESUME for this rank. */
   resume?: string;
+  /** --heartbeat SECONDS: DTRAIN_HEARTBEAT_MS; --elastic: DTRAIN_ELASTIC=1; --min-nodes: DTRAIN_MIN_NODES. */
+  heartbeat?: string;
+  elastic?: boolean;
+  minNodes?: string;
 }
 
 /**
@@ -35,6 +39,9 @@ export function prepareWorkerEnv(env: NodeJS.ProcessEnv, flags: WorkerFlags, par
   if (flags.overlap === true) env.DTRAIN_OVERLAP = '1';
   for (const [key, value] of Object.entries(parseAlgoFlags(flags)) as [keyof AlgoRunOptions, string | number][]) env[ALGO_FLAG_VARS[key]] = String(value);
   if (flags.resume !== undefined) env.DTRAIN_RESUME = flags.resume;
+  if (flags.heartbeat !== undefined) env.DTRAIN_HEARTBEAT_MS = String(Math.round(secondsOption('--heartbeat', flags.heartbeat) * 1000));
+  if (flags.elastic === true) env.DTRAIN_ELASTIC = '1';
+  if (flags.minNodes !== undefined) env.DTRAIN_MIN_NODES = String(intOption('--min-nodes', flags.minNodes, 1));
   try {
     vars = normalizeWorkerEnv(env);
   } catch (err) {
@@ -64,6 +71,9 @@ export function registerWorker(program: Command): void {
     .option('--outer-lr <lr>', 'set DTRAIN_OUTER_LR')
     .option('--outer-momentum <mu>', 'set DTRAIN_OUTER_MOMENTUM')
     .addOption(resumeOption())
+    .option('--heartbeat <seconds>', 'set DTRAIN_HEARTBEAT_MS: heartbeat interval between ranks that talk (0: none; default 2)')
+    .option('--elastic', 'set DTRAIN_ELASTIC=1: survive a lost rank (docs/elastic.md)')
+    .option('--min-nodes <m>', 'set DTRAIN_MIN_NODES: with --elastic, stop when fewer than m ranks are left')
     .option('--exit-with-parent', 'exit when the process that started this one is gone (its pid goes to the script as DTRAIN_PARENT_PID)')
     .addHelpText('after', HELP)
     .action(async (script: string, args: string[], flags: WorkerFlags) => {

@@ -13,6 +13,7 @@
  * that round). DTRAIN_LOCAL_WORLD_SIZE groups the ranks into hosts for
  * hier:<inter> topologies. The result also carries the data bytes this
  * rank sent in the rounds, in all and to each peer.
+ * With elastic the others go on over a new membership (consensus-elastic.ts).
  */
 import { createSchedule } from '@dtrain/topology';
 import { CommError } from '../errors.js';
@@ -21,6 +22,7 @@ import { Communicator } from '../comm/communicator.js';
 import { readWorkerEnv } from '../env.js';
 import { compressProblem, defaultConsensusStep, parseCompress } from '../transport/compress-spec.js';
 import { consensusAverage, consensusStart, maxDeviation } from './consensus-data.js';
+import { elasticConsensus } from './consensus-elastic.js';
 import { openTransport } from './connect.js';
 import { emit, fail, intParam, readParams, settleOnTerm, stringParam } from './worker-io.js';
 
@@ -43,11 +45,18 @@ async function main(): Promise<void> {
   const gammaRaw = params.gamma;
   const gamma = typeof gammaRaw === 'number' && gammaRaw > 0 && gammaRaw <= 1 ? gammaRaw : defaultConsensusStep(codec);
   const choco = codec.dtype === 'f32' ? undefined : { codec, gamma, state: new ChocoState() };
+  const elastic = params.elastic === true;
 
   settleOnTerm(timeoutMs);
   const transport = await openTransport(protocol, timeoutMs);
   const { rank, size } = transport;
   try {
+    if (elastic) {
+      const out = await elasticConsensus({ transport, topology, seed, rounds, x: consensusStart(seed, rank, length), average: consensusAverage(seed, size, length), killRank, killRound });
+      emit({ type: 'result', rank, ...out, pushSum: false });
+      await transport.close();
+      return;
+    }
     const schedule = createSchedule(topology, size, { seed, ...(localSize === undefined ? {} : { localSize }) });
     const hosts = schedule.hierarchy === undefined ? {} : { localSize: schedule.hierarchy.localSize };
     const comm = new Communicator(transport, { timeoutMs, ...hosts });

@@ -54,6 +54,17 @@ export class Fields {
     return Array.isArray(v) && v.every((x) => Number.isInteger(x)) ? (v as number[]) : this.fail(key, 'a list of integers');
   }
 
+  /** The fields of element `i` of the list `key` (an object; else the failure names it). */
+  item(key: string, i: number): Fields {
+    const v = this.list(key)[i];
+    if (!isRecord(v)) return this.fail(key, `a list of objects (element ${i} is ${JSON.stringify(v)})`);
+    return new Fields(v, `${this.where}: ${key}[${i}]`, this.code);
+  }
+
+  has(key: string): boolean {
+    return this.value[key] !== undefined;
+  }
+
   list(key: string): unknown[] {
     const v = this.value[key];
     return Array.isArray(v) ? v : this.fail(key, 'a list');

@@ -5,7 +5,7 @@
  * README's variable table show these same values.
  */
 export { DEFAULT_ALGORITHM, DEFAULT_GLOBAL_AVG_PERIOD } from '../algorithms/constants.js';
-export { DEFAULT_TIMEOUT_MS } from '../transport/constants.js';
+export { DEFAULT_HEARTBEAT_MS, DEFAULT_TIMEOUT_MS, HEARTBEAT_MISSES } from '../transport/constants.js';
 export { DEFAULT_RENDEZVOUS_PORT } from '../env.js';
 export { DEFAULT_RESUME, RESUME_MODES, isResumeMode, type ResumeMode } from '../env-checks.js';
 

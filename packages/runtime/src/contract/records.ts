@@ -7,7 +7,9 @@
  *   step        after a step: loss, timings, bytes, and what a progress display needs
  *   eval        after an evaluation: local and average-model accuracy, consensus distance
  *   fit         once before session.fit trains: steps, batch size, parameter count
- *   membership  the ranks taking part from `step` on (written when the set changes)
+ *   membership  the ranks taking part from `step` on (written when the set changes): who left and
+ *               why, who joined, the consensus distance just before and after the change
+ *   peer-lost   this rank counts a peer as gone, and why (a heartbeat unanswered, a connection down)
  *   progress    a long phase between steps (loading data, evaluating), so a display keeps moving
  *
  * Other lines (pino messages of other kinds, plain text) are no records:
@@ -61,12 +63,40 @@ export interface FitLine {
   loss?: string;
 }
 
+/** A rank that left the membership, and why. */
+export interface MemberLeft {
+  rank: number;
+  /** 'heartbeat', 'connection', 'closed', 'excluded' (a transport's LostCause) or 'reported' (another rank saw it go). */
+  cause: string;
+  why: string;
+}
+
 export interface MembershipLine {
   kind: 'membership';
   /** The first step the members take together. */
   step: number;
   /** Ranks in the job, ascending. */
   members: number[];
+  /** Membership epoch: 0 at start, one more per rank that left or joined (elastic). */
+  epoch?: number;
+  left?: MemberLeft[];
+  joined?: number[];
+  /** (1/m) sum_i ||x_i - xbar||^2 over the members, just before their first step together and just after it. */
+  consensusBefore?: number;
+  consensusAfter?: number;
+  /** Seconds from this rank's first sign of the change to the agreement on the new membership. */
+  agreeSeconds?: number;
+  /** Seconds from this rank's first sign of the change to the end of the first step on the new membership. */
+  recoverySeconds?: number;
+}
+
+/** This rank counts `peer` as gone. */
+export interface PeerLostLine {
+  kind: 'peer-lost';
+  peer: number;
+  /** A transport LostCause: 'heartbeat', 'connection', 'closed' or 'excluded'. */
+  cause: string;
+  why: string;
 }
 
 export interface ProgressLine {
@@ -79,9 +109,9 @@ export interface ProgressLine {
   phase: string;
 }
 
-export type WorkerRecord = StepLine | EvalLine | FitLine | MembershipLine | ProgressLine;
+export type WorkerRecord = StepLine | EvalLine | FitLine | MembershipLine | ProgressLine | PeerLostLine;
 export type RecordKind = WorkerRecord['kind'];
-export const RECORD_KINDS: readonly RecordKind[] = ['step', 'eval', 'fit', 'membership', 'progress'];
+export const RECORD_KINDS: readonly RecordKind[] = ['step', 'eval', 'fit', 'membership', 'progress', 'peer-lost'];
 
 type Body<T extends WorkerRecord> = Omit<T, 'kind'>;
 
@@ -90,6 +120,7 @@ export const encodeEval = (r: Body<EvalLine>): EvalLine => ({ kind: 'eval', ...r
 export const encodeFit = (r: Body<FitLine>): FitLine => ({ kind: 'fit', ...r });
 export const encodeMembership = (r: Body<MembershipLine>): MembershipLine => ({ kind: 'membership', ...r });
 export const encodeProgress = (r: Body<ProgressLine>): ProgressLine => ({ kind: 'progress', ...r });
+export const encodePeerLost = (r: Body<PeerLostLine>): PeerLostLine => ({ kind: 'peer-lost', ...r });
 
 /** One line of NDJSON text for a record (what a writer without pino prints). */
 export function recordLine(record: WorkerRecord): string {
@@ -126,11 +157,25 @@ function decodeKnown(kind: RecordKind, f: Fields): WorkerRecord {
       if (loss !== undefined) r.loss = loss;
       return r;
     }
-    case 'membership':
-      return { kind, step: f.num('step'), members: f.ints('members') };
+    case 'membership': {
+      const r: MembershipLine = { kind, step: f.num('step'), members: f.ints('members') };
+      for (const key of ['epoch', 'consensusBefore', 'consensusAfter', 'agreeSeconds', 'recoverySeconds'] as const) {
+        const v = f.optNum(key);
+        if (v !== undefined) r[key] = v;
+      }
+      if (f.has('joined')) r.joined = f.ints('joined');
+      if (f.has('left')) r.left = f.list('left').map((_, i) => decodeLeft(f.item('left', i)));
+      return r;
+    }
+    case 'peer-lost':
+      return { kind, peer: f.num('peer'), cause: f.str('cause'), why: f.str('why') };
     case 'progress':
       return { kind, step: f.num('step'), totalSteps: f.num('totalSteps'), elapsedSeconds: f.num('elapsedSeconds'), phase: f.str('phase') };
   }
+}
+
+function decodeLeft(f: Fields): MemberLeft {
+  return { rank: f.num('rank'), cause: f.str('cause'), why: f.str('why') };
 }
 
 /**

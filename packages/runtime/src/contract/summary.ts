@@ -6,6 +6,7 @@
 import { ContractError } from '../errors.js';
 import { DROP_REASONS, type DropReason } from '../transport/types.js';
 import { Fields, isRecord } from './check.js';
+import { decodeRecord, type MembershipLine } from './records.js';
 
 export interface RankSummary {
   rank: number;
@@ -77,14 +78,36 @@ export interface RunSummary extends SummaryBase {
   /** Frames dropped by all ranks together, by reason; any non-zero count outside stale-iteration deserves a look at the logs. */
   dropped?: Record<DropReason, number>;
   ranks: RankSummary[];
+  /** Elastic runs (docs/elastic.md): how many ranks started and finished, and every membership change. */
+  elastic?: ElasticSummary;
   /** Anything the caller adds (e.g. batchSize, learningRate). */
   [extra: string]: unknown;
+}
+
+/** What summary.json says of an elastic run. */
+export interface ElasticSummary {
+  startNodes: number;
+  /** Ranks in the final membership (they ran the last step and wrote this summary together). */
+  ranksFinished: number;
+  /** Every membership change, in order: the membership record each survivor logged. */
+  changes: MembershipLine[];
+}
+
+function decodeElastic(value: unknown, where: string): ElasticSummary {
+  if (!isRecord(value)) throw new ContractError('E_CONTRACT_SUMMARY', `${where} is ${JSON.stringify(value)}, expected {startNodes, ranksFinished, changes}`);
+  const f = new Fields(value, where, 'E_CONTRACT_SUMMARY');
+  const changes = f.list('changes').map((c, i) => {
+    const r = decodeRecord(isRecord(c) ? { ...c, kind: 'membership' } : c, `${where}.changes[${i}]`);
+    if (r?.kind !== 'membership') throw new ContractError('E_CONTRACT_SUMMARY', `${where}.changes[${i}] is ${JSON.stringify(c)}, expected a membership record`, 'changes');
+    return r;
+  });
+  return { startNodes: f.num('startNodes'), ranksFinished: f.num('ranksFinished'), changes };
 }
 
 const SUMMARY_FIELDS = new Set([
   'algorithm', 'topology', 'schedule', 'dynamic', 'rounds', 'globalAvgPeriod', 'overlap', 'backend', 'seed', 'nodes', 'steps',
   'wallClockSeconds', 'meanStepSeconds', 'meanCommSeconds', 'meanComputeSeconds', 'finalLoss', 'finalAccuracy',
-  'finalLocalAccuracy', 'consensusDistance', 'ranks', 'secure', 'dropped', 'compress', 'outerOptimizer', 'segments',
+  'finalLocalAccuracy', 'consensusDistance', 'ranks', 'secure', 'dropped', 'compress', 'outerOptimizer', 'segments', 'elastic',
 ]);
 
 /** A drop-count table: every known reason a count (missing ones 0); ContractError when a value is not a count. */
@@ -154,6 +177,7 @@ export function decodeRunSummary(value: unknown, where: string): RunSummary {
   }
   if (value.dropped !== undefined) checked.dropped = decodeDrops(value.dropped, `${where}: dropped`);
   if (value.segments !== undefined) checked.segments = f.list('segments').map((s, i) => decodeSegment(s, `${where}: segments[${i}]`));
+  if (value.elastic !== undefined) checked.elastic = decodeElastic(value.elastic, `${where}: elastic`);
   // The checked fields and the writer's extras, in the order the file has them (tables show it).
   return Object.fromEntries(Object.keys(value).map((k) => [k, SUMMARY_FIELDS.has(k) ? checked[k] : value[k]])) as RunSummary;
 }

@@ -44,6 +44,8 @@ export interface FitHost {
   readonly resume?: ResumeMode | undefined;
   readonly comm: Communicator;
   readonly logger: Logger;
+  /** Elastic: a replacement waiting for its handover. */
+  readonly joining?: boolean;
   wrap(model: ParamSource, optimizer: tf.Optimizer, options?: WrapOptions): DistributedOptimizer;
   evaluate(opt: DistributedOptimizer, options?: EvaluateOptions): Promise<EvalRecord>;
   summarize(opt: DistributedOptimizer, options?: EvaluateOptions & { extra?: Record<string, unknown>; last?: EvalRecord }): Promise<RunSummary>;
@@ -203,7 +205,8 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
   const opt = session.wrap(model, objective.optimizer, { syncInitial: options.syncInitial });
   const meta: CheckpointMeta = { algorithm: session.algorithm, topology: session.topology, nodes: session.size, rank: session.rank, seed: session.seed, paramCount: opt.size };
   const mode = resumeMode(session, options.resume);
-  const resumedFrom = session.out !== undefined ? await resumeRun(session, opt, meta, stream, mode) : null;
+  // A replacement takes its state from a live rank instead (docs/elastic.md).
+  const resumedFrom = session.out !== undefined && session.joining !== true ? await resumeRun(session, opt, meta, stream, mode) : null;
   if (mode === 'must' && session.out === undefined) throw new TrainError('E_TRAIN_OPTION', "resume 'must' needs an output directory; set out (DTRAIN_OUT, --out)");
   const evalOpts = { model, test, limit: options.evalSamples };
   const evals: EvalRecord[] = [];
@@ -219,9 +222,15 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
   setStop(model, false);
   await callbacks.trainBegin();
   let epochLogs: Logs = {};
-  for (let k = opt.iteration; k < total; k++) {
+  // The loop follows opt.iteration: an elastic membership change may move it forward (docs/elastic.md).
+  let first = true;
+  for (;;) {
+    await opt.settle();
+    const k = opt.iteration;
+    if (k >= total) break;
     const { epoch, offset } = stream.position(k);
-    if (offset === 0 || k === opt.iteration) await callbacks.epochBegin(epoch);
+    if (offset === 0 || first) await callbacks.epochBegin(epoch);
+    first = false;
     await callbacks.batchBegin(offset, batchSize);
     const b = await stream.batch(k);
     const metrics: tf.Tensor[] = [];
@@ -234,19 +243,20 @@ export async function runFit(session: FitHost, model: tf.LayersModel, data: FitD
     } finally {
       tf.dispose([b.xs, b.ys, ...metrics]);
     }
-    if (logEvery > 0 && (k + 1) % logEvery === 0) logStep(session.logger, stats, { totalSteps: total, samples: batchSize });
+    const done = opt.iteration;
+    if (logEvery > 0 && done % logEvery === 0) logStep(session.logger, stats, { totalSteps: total, samples: batchSize });
     await callbacks.batchEnd(offset, logs);
     await options.onStep?.(stats);
-    if (evalEvery > 0 && (k + 1) % evalEvery === 0 && k + 1 < total) evals.push(await session.evaluate(opt, evalOpts));
+    if (evalEvery > 0 && done % evalEvery === 0 && done < total) evals.push(await session.evaluate(opt, evalOpts));
     // Also at the last step, so that a finished run launched again resumes at its end and reports the same run.
-    if (checkpointEvery > 0 && ((k + 1) % checkpointEvery === 0 || k + 1 === total)) {
+    if (checkpointEvery > 0 && (done % checkpointEvery === 0 || done === total)) {
       const dir = checkpointDir(session.out as string, session.rank);
-      const totals = opt.totals.carried(k + 1, opt.wallSeconds());
-      saveCheckpoint(dir, { meta, step: k + 1, data: stream.position(k + 1), snapshot: await opt.snapshot(), totals });
+      const totals = opt.totals.carried(done, opt.wallSeconds());
+      saveCheckpoint(dir, { meta, step: done, data: stream.position(done), snapshot: await opt.snapshot(), totals });
     }
-    if (offset === stream.stepsPerEpoch - 1 || k + 1 === total) {
+    if (offset === stream.stepsPerEpoch - 1 || done >= total) {
       epochLogs = await callbacks.epochEnd(epoch, validate === undefined ? {} : await validate(model, objective));
-      if (k + 1 < total && (await stopAgreed(session, model, k + 1))) break;
+      if (done < total && (await stopAgreed(session, model, done))) break;
     }
   }
   const last = await session.evaluate(opt, evalOpts);

@@ -31,8 +31,8 @@ export class TimedGossip implements GossipComm {
   private readonly residuals = new Map<number, Float32Array>();
 
   constructor(
-    readonly comm: Communicator,
-    readonly schedule: Schedule,
+    public comm: Communicator,
+    public schedule: Schedule,
     readonly rounds: number,
     readonly compress?: CompressOptions,
   ) {}
@@ -41,6 +41,12 @@ export class TimedGossip implements GossipComm {
     const c = this.compress;
     if (c === undefined || weight !== undefined) return this.comm.exchange(x, this.schedule, iteration, { rounds: this.rounds, weight });
     return this.comm.compressedExchange(x, this.schedule, iteration, { rounds: this.rounds, codec: c.codec, gamma: c.gamma, state: this.choco });
+  }
+
+  /** A new membership (elastic): its communicator and schedule from the next operation on. */
+  rebind(comm: Communicator, schedule: Schedule): void {
+    this.comm = comm;
+    this.schedule = schedule;
   }
 
   get rank(): number {

@@ -19,6 +19,7 @@ import { algorithmSpec, validateAlgorithm } from '../algorithms/registry.js';
 import type { AlgorithmOptions } from '../algorithms/types.js';
 import { DEFAULT_ALGORITHM } from '../algorithms/constants.js';
 import { readRunOptions, readWorkerEnv, type RunOptions, type WorkerEnv } from '../env.js';
+import { readRejoin } from '../env-rejoin.js';
 import { selectBackend } from '../tf/backend.js';
 import { registerFileRouter } from '../tf/file-io.js';
 import type { BackendChoice } from '../tf/probe.js';
@@ -33,9 +34,11 @@ import { installFailureHandler } from '../failure.js';
 import { DEFAULT_SEED, defaultTopology } from '../contract/defaults.js';
 import { resolveSecureMode, type SecureMode } from '../transport/secure.js';
 import { DEFAULT_CHUNK_FLOATS, FRAME_SLACK_FLOATS } from '../comm/constants.js';
+import { encodePeerLost } from '../contract/records.js';
 import { createLogger } from './metrics.js';
 import { readParentPid, watchProcess, type ProcessWatch } from './parent-watch.js';
 import { Session } from './session.js';
+import { checkElastic } from './elastic.js';
 import { runStartupChecks, verifyStartupSchedule } from './startup.js';
 
 export interface InitOptions extends AlgorithmOptions {
@@ -51,6 +54,10 @@ export interface InitOptions extends AlgorithmOptions {
   protocol?: 'tcp' | 'ipc';
   /** Channel protection: 'mac' (default) or 'curve'; DTRAIN_SECURE (`--secure`) overrides it. */
   secure?: SecureMode;
+  /** Elastic membership (DTRAIN_ELASTIC, `--elastic`; docs/elastic.md): a lost rank does not end the job. */
+  elastic?: boolean;
+  /** With elastic: fewest live ranks to go on with (DTRAIN_MIN_NODES, `--min-nodes`; default 1). */
+  minNodes?: number;
   /** A pino logger; default: NDJSON on stdout with the rank in every line. */
   logger?: Logger;
   /** The environment to read (default process.env). */
@@ -156,6 +163,10 @@ export async function init(options: InitOptions = {}): Promise<Session> {
   checkHostLayout(schedule, we);
   validateAlgorithm(algorithm, schedule, algOptions);
   const verified = verifyStartupSchedule(schedule);
+  const elasticOn = (run.elastic ?? options.elastic) === true && size > 1;
+  if (elasticOn) checkElastic(algorithmSpec(algorithm), algOptions);
+  // A replacement (dtrain launch --max-restarts): it asks the live ranks to take it back in.
+  const rejoin = elasticOn ? readRejoin(env, size) : undefined;
   const multi = we !== undefined && size > 1;
   const watch: ProcessWatch | undefined = multi
     ? watchProcess({ parentPid: readParentPid(env), onStop: (reason) => logger.warn({ kind: 'stop' }, reason) })
@@ -172,6 +183,7 @@ export async function init(options: InitOptions = {}): Promise<Session> {
       transport = createMemoryNetwork(1, timeoutMs === undefined ? {} : { timeoutMs })[0];
     } else {
       const connected = await connectZmqTransport({
+        ...(rejoin !== undefined ? { rejoin } : {}),
         rank,
         size,
         rendezvous: `${we.rendezvous.host.includes(':') ? `[${we.rendezvous.host}]` : we.rendezvous.host}:${we.rendezvous.port}`,
@@ -185,20 +197,26 @@ export async function init(options: InitOptions = {}): Promise<Session> {
         maxElements: DEFAULT_CHUNK_FLOATS + FRAME_SLACK_FLOATS,
         onDrop: (reason, count) =>
           logger.warn({ kind: 'drop', reason, count }, `dropped ${count} frame(s) so far as ${reason} (see summary.json for the totals)`),
+        ...(run.heartbeatMs !== undefined ? { heartbeatMs: run.heartbeatMs } : {}),
+        onPeerLost: (peer, why, cause) => logger.warn(encodePeerLost({ peer, cause, why }), `rank ${peer} is gone: ${why}`),
       });
       transport = watch === undefined ? connected : watch.attach(connected);
     }
-    const startup = await runStartupChecks(transport, schedule, verified);
+    // A replacement's peers answer it only once they took it back in: its links are checked by the handover.
+    const startup = rejoin === undefined ? await runStartupChecks(transport, schedule, verified) : { ...verified, peers: [], verifySeconds: verified.seconds, checkSeconds: 0 };
+    const elastic = elasticOn ? { minNodes: run.minNodes ?? options.minNodes ?? 1, joining: rejoin !== undefined } : undefined;
     const session = new Session({
-      transport, algorithm, schedule, seed, out, backend: report.backend, logger, algorithmOptions: algOptions, secure: multi ? secure : undefined,
+      transport, algorithm, schedule, topology, seed, out, backend: report.backend, logger, algorithmOptions: algOptions, secure: multi ? secure : undefined, elastic,
       ...(isResumeMode(run.resume) ? { resume: run.resume } : {}),
     });
     logger.info(
       {
-        kind: 'init', rank, size, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed, secure,
+        kind: 'init', rank, size, pid: process.pid, algorithm: session.algorithm, topology: session.topology, backend: report.backend, seed, secure, elastic: elastic !== undefined,
         ...(schedule.hierarchy === undefined ? {} : { hosts: schedule.hierarchy.hosts, localSize: schedule.hierarchy.localSize }),
         overlap: session.algorithmOptions.overlap === true,
         checkedIterations: startup.iterations, checkedPeers: startup.peers.length,
+        ...(multi ? { address: transport.address(rank), inst: (transport as { instance?: string }).instance } : {}),
+        ...(rejoin !== undefined ? { rejoining: true } : {}),
         verifySeconds: startup.verifySeconds, checkSeconds: startup.checkSeconds,
       },
       'ready',

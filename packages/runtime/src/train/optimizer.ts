@@ -9,13 +9,15 @@
  * so all ranks start identical, unless restored from a checkpoint.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Algorithm, AlgorithmState } from '../algorithms/types.js';
+import type { Algorithm } from '../algorithms/types.js';
 import { TrainError } from '../errors.js';
 import type { ParamSource } from '../tf/params.js';
 import type { TimedGossip } from './gossip.js';
 import type { StepStats } from './metrics.js';
 import { RunTotals } from './totals.js';
 import { TfLocalModel } from './local-model.js';
+import type { ElasticRun } from './elastic.js';
+import type { OptimizerSnapshot } from './snapshot.js';
 
 export interface WrapOptions {
   /** Broadcast rank 0's parameters before the first step (default true). */
@@ -24,15 +26,7 @@ export interface WrapOptions {
 
 export type { StepStats } from './metrics.js';
 
-/** Everything a checkpoint needs from the optimizer (model parameters, algorithm and tfjs optimizer state). */
-export interface OptimizerSnapshot {
-  /** Iterations completed. */
-  iteration: number;
-  params: Float32Array;
-  algorithm: AlgorithmState;
-  /** The tfjs optimizer's weights (optimizer.getWeights()), in order. */
-  optimizer: { name: string; shape: number[]; values: Float32Array }[];
-}
+export type { OptimizerSnapshot } from './snapshot.js';
 
 export class DistributedOptimizer {
   readonly local: TfLocalModel;
@@ -51,6 +45,8 @@ export class DistributedOptimizer {
     private readonly gossip: TimedGossip,
     private readonly bytesSent: () => number,
     options: WrapOptions = {},
+    /** Elastic membership (train/elastic.ts): failed exchanges are absorbed, changes settled between steps. */
+    private readonly elastic?: ElasticRun,
   ) {
     this.local = new TfLocalModel(src, optimizer);
     this.grad = new Float32Array(this.local.size);
@@ -76,10 +72,29 @@ export class DistributedOptimizer {
   async sync(): Promise<void> {
     if (this.synced) return;
     const x = new Float32Array(this.local.size);
-    this.local.read(x);
-    await this.gossip.timed(() => this.gossip.comm.broadcast(x, 0, { iteration: this.k }));
+    for (;;) {
+      this.local.read(x);
+      try {
+        // The lowest live rank's: rank 0 unless it left an elastic job before the first step.
+        await this.gossip.timed(() => this.gossip.comm.broadcast(x, 0, { iteration: this.k }));
+        break;
+      } catch (error) {
+        if (this.elastic === undefined || !this.elastic.absorbs(error)) throw error;
+        await this.elastic.settle(this);
+      }
+    }
     this.local.write(x);
     this.synced = true;
+  }
+
+  /** Elastic runs: agree on a pending membership change now (a collective among the survivors); else nothing. */
+  async settle(): Promise<void> {
+    await this.elastic?.settle(this, true);
+  }
+
+  /** A new membership holds from `iteration` (never backwards): the iterations in between are skipped. */
+  jumpTo(iteration: number): void {
+    if (iteration > this.k) this.k = iteration;
   }
 
   /**
@@ -91,13 +106,16 @@ export class DistributedOptimizer {
    * returns, so snapshots and evaluations between steps see x(k+1).
    */
   async step(lossFn: () => tf.Scalar): Promise<StepStats> {
+    await this.settle();
     await this.sync();
     const t0 = performance.now();
     const started = (this.startedAt ??= t0);
     const b0 = this.bytesSent();
     this.gossip.take();
     this.local.begin();
-    let loss: number;
+    if (this.elastic !== undefined) this.elastic.stepping = true;
+    let loss = Number.NaN;
+    let absorbed = false;
     try {
       if (this.algorithm.beforeGradient !== undefined) {
         // Overlap: the algorithm starts its exchange of x(k); hand it to the transport before the gradient holds the thread.
@@ -109,8 +127,13 @@ export class DistributedOptimizer {
         throw new TrainError('E_TRAIN_STATE', `rank ${this.gossip.rank}: the loss is ${loss} at iteration ${this.k}; lower the learning rate`);
       }
       await this.algorithm.step(this.k, this.grad, this.local, this.gossip);
+    } catch (error) {
+      // Elastic: a member lost under the exchange; the step stays a local one and the change is agreed next.
+      if (this.elastic === undefined || !Number.isFinite(loss) || !this.elastic.absorbs(error)) throw error;
+      absorbed = true;
     } finally {
       this.local.end();
+      if (this.elastic !== undefined) this.elastic.stepping = false;
     }
     const t1 = performance.now();
     const seconds = (t1 - t0) / 1000;
@@ -126,6 +149,7 @@ export class DistributedOptimizer {
     };
     this.k += 1;
     this.totals.add(stats);
+    if (this.elastic !== undefined && !absorbed) await this.elastic.afterStep(this);
     return stats;
   }
 

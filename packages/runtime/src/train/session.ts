@@ -28,6 +28,7 @@ import type { TrainData } from './sources.js';
 import { logEval, silentLogger, type EvalRecord } from './metrics.js';
 import { DistributedOptimizer, type WrapOptions } from './optimizer.js';
 import { gatherSummary, writeSummary, type RunSummary, type SummaryBase } from './summary.js';
+import { checkElastic, ElasticRun } from './elastic.js';
 
 export interface SessionOptions {
   /** A connected transport; the session closes it on close(). */
@@ -52,13 +53,13 @@ export interface SessionOptions {
   secure?: string;
   /** What fit does with checkpoints in `out` (DTRAIN_RESUME); unset: fit's `resume` option, else 'auto'. */
   resume?: ResumeMode;
+  /** Elastic membership (docs/elastic.md): a lost rank does not end the job. */
+  elastic?: { minNodes?: number; joining?: boolean };
 }
 
 export class Session implements FitHost {
   readonly rank: number;
   readonly size: number;
-  readonly comm: Communicator;
-  readonly schedule: Schedule;
   readonly spec: AlgorithmSpec;
   readonly algorithmOptions: ResolvedAlgorithmOptions;
   readonly topology: string;
@@ -69,6 +70,10 @@ export class Session implements FitHost {
   readonly transport: Transport;
   readonly secure: string | undefined;
   readonly resume: ResumeMode | undefined;
+  /** Set with the `elastic` option: the membership and the current view. */
+  readonly elastic: ElasticRun | undefined;
+  private current: { comm: Communicator; schedule: Schedule };
+  private gossip: TimedGossip | undefined;
   private wrapped: DistributedOptimizer | undefined;
   private closed = false;
 
@@ -77,17 +82,29 @@ export class Session implements FitHost {
     this.rank = options.transport.rank;
     this.size = options.transport.size;
     this.seed = options.seed ?? DEFAULT_SEED;
-    this.schedule = options.schedule ?? createSchedule(options.topology ?? defaultTopology(this.size), this.size, { seed: this.seed, ...options.topologyOptions });
-    this.topology = this.schedule.name;
-    if (this.schedule.nodes !== this.size) {
-      throw new TrainError('E_TRAIN_OPTION', `schedule ${this.schedule.name} has ${this.schedule.nodes} nodes but the job has ${this.size} ranks; build it with nodes = ${this.size}`);
+    const schedule = options.schedule ?? createSchedule(options.topology ?? defaultTopology(this.size), this.size, { seed: this.seed, ...options.topologyOptions });
+    this.topology = schedule.name;
+    if (schedule.nodes !== this.size) {
+      throw new TrainError('E_TRAIN_OPTION', `schedule ${schedule.name} has ${schedule.nodes} nodes but the job has ${this.size} ranks; build it with nodes = ${this.size}`);
     }
-    const v = validateAlgorithm(options.algorithm ?? DEFAULT_ALGORITHM, this.schedule, options.algorithmOptions ?? {});
+    const v = validateAlgorithm(options.algorithm ?? DEFAULT_ALGORITHM, schedule, options.algorithmOptions ?? {});
     this.spec = v.spec;
     this.algorithmOptions = v.options;
     // A hierarchical schedule groups ranks by host: every allreduce then runs hierarchically too.
-    const hosts = this.schedule.hierarchy === undefined ? {} : { localSize: this.schedule.hierarchy.localSize };
-    this.comm = new Communicator(this.transport, { ...(options.communicator ?? { timeoutMs: this.transport.timeoutMs }), ...hosts });
+    const hosts = schedule.hierarchy === undefined ? {} : { localSize: schedule.hierarchy.localSize };
+    const commOptions = { ...(options.communicator ?? { timeoutMs: this.transport.timeoutMs }), ...hosts };
+    if (options.elastic !== undefined && this.size > 1) {
+      checkElastic(this.spec, this.algorithmOptions);
+      this.elastic = new ElasticRun({
+        transport: this.transport, minNodes: options.elastic.minNodes ?? 1, topology: options.topology ?? this.topology,
+        topologyOptions: options.topologyOptions, seed: this.seed, spec: this.spec, algorithmOptions: options.algorithmOptions ?? {},
+        communicator: commOptions, logger: options.logger ?? silentLogger(), joining: options.elastic.joining === true,
+        host: { rebind: (comm, next) => this.rebind(comm, next) },
+      });
+      this.current = { comm: this.elastic.comm, schedule };
+    } else {
+      this.current = { comm: new Communicator(this.transport, commOptions), schedule };
+    }
     this.out = options.out;
     this.backend = options.backend ?? 'unknown';
     this.logger = options.logger ?? silentLogger();
@@ -97,6 +114,53 @@ export class Session implements FitHost {
 
   get algorithm(): string {
     return this.spec.name;
+  }
+
+  /** The communicator of the current membership (all ranks, unless elastic lost some). */
+  get comm(): Communicator {
+    return this.current.comm;
+  }
+
+  /** The schedule in use: the job's, or the current membership's. */
+  get schedule(): Schedule {
+    return this.current.schedule;
+  }
+
+  /** True on the lowest live rank (rank 0 unless it left an elastic job): it writes summary.json and saves models. */
+  get leader(): boolean {
+    return this.comm.rank === 0;
+  }
+
+  /** True on a replacement until it has been handed the state of a live rank (docs/elastic.md). */
+  get joining(): boolean {
+    return this.elastic?.joining === true;
+  }
+
+  /** The job ranks of the members, ascending. */
+  get members(): readonly number[] {
+    return this.elastic?.members ?? Array.from({ length: this.size }, (_, r) => r);
+  }
+
+  private rebind(comm: Communicator, schedule: Schedule): void {
+    this.current = { comm, schedule };
+    this.gossip?.rebind(comm, schedule);
+  }
+
+  /**
+   * A collective of the caller's: elastic runs settle a pending membership
+   * first and run it again on the new one when a member is lost under it.
+   */
+  async collective<T>(op: () => Promise<T>): Promise<T> {
+    const e = this.elastic;
+    if (e === undefined) return op();
+    for (;;) {
+      if (this.wrapped !== undefined) await e.settle(this.wrapped);
+      try {
+        return await op();
+      } catch (error) {
+        if (!e.absorbs(error) || this.wrapped === undefined) throw error;
+      }
+    }
   }
 
   /**
@@ -116,7 +180,8 @@ export class Session implements FitHost {
       (error: unknown) => this.logger.warn({ kind: 'frame-limit', floats: limit, error: String(error) }, 'could not lower the frame limit'),
     );
     const gossip = new TimedGossip(this.comm, this.schedule, this.algorithmOptions.rounds, this.algorithmOptions.compress);
-    const opt = new DistributedOptimizer(model, optimizer, algorithm, gossip, () => this.transport.stats().bytesSent, options);
+    this.gossip = gossip;
+    const opt = new DistributedOptimizer(model, optimizer, algorithm, gossip, () => this.transport.stats().bytesSent, options, this.elastic);
     this.wrapped = opt;
     return opt;
   }
@@ -134,7 +199,7 @@ export class Session implements FitHost {
    * variables to the average over the ranks, e.g. before `model.save(...)`.
    */
   async averageModel(model: tf.LayersModel | readonly tf.Variable[]): Promise<void> {
-    await averageWeights(this.comm, model);
+    await this.collective(() => averageWeights(this.comm, model));
   }
 
   /**
@@ -142,6 +207,10 @@ export class Session implements FitHost {
    * and the consensus distance. Every rank must call it at the same step.
    */
   async evaluate(opt: DistributedOptimizer, options: EvaluateOptions = {}): Promise<EvalRecord> {
+    return this.collective(() => this.evaluateOnce(opt, options));
+  }
+
+  private async evaluateOnce(opt: DistributedOptimizer, options: EvaluateOptions): Promise<EvalRecord> {
     const t0 = performance.now();
     const x = opt.params();
     const { average, distance } = await consensus(this.comm, x, opt.iteration);
@@ -166,16 +235,13 @@ export class Session implements FitHost {
    * output directory is set) write summary.json. Returns the summary on every rank.
    */
   async summarize(opt: DistributedOptimizer, options: EvaluateOptions & { extra?: Record<string, unknown>; last?: EvalRecord } = {}): Promise<RunSummary> {
-    const end = options.last?.step === opt.iteration ? options.last : await this.evaluate(opt, options);
-    const summary = await gatherSummary(
-      this.comm,
-      opt,
-      this.summaryBase(),
-      end,
-      this.transport.stats(),
-      { ...options.extra },
-    );
-    if (this.rank === 0 && this.out !== undefined) {
+    const summary = await this.collective(async () => {
+      const end = options.last?.step === opt.iteration ? options.last : await this.evaluateOnce(opt, options);
+      this.elastic?.flush();
+      const elastic = this.elastic === undefined ? {} : { elastic: this.elastic.summary() };
+      return gatherSummary(this.comm, opt, this.summaryBase(), end, this.transport.stats(), { ...options.extra, ...elastic }, this.members);
+    });
+    if (this.leader && this.out !== undefined) {
       const file = writeSummary(this.out, summary);
       this.logger.info({ kind: 'summary', file, finalAccuracy: summary.finalAccuracy, finalLoss: summary.finalLoss }, 'summary written');
     }
@@ -206,6 +272,8 @@ export class Session implements FitHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.elastic?.close();
+    this.elastic?.membership.close();
     await this.transport.close();
   }
 }

@@ -30,6 +30,8 @@ export async function gatherSummary(
   end: { localAccuracy: number | null; averageAccuracy: number | null; consensusDistance: number },
   transport: Pick<TransportStats, 'dropped' | 'framesResent'>,
   extra: Record<string, unknown> = {},
+  /** Job rank of each communicator rank (an elastic membership); default the identity. */
+  members?: readonly number[],
 ): Promise<RunSummary> {
   const t = opt.totals;
   const wall = opt.wallSeconds();
@@ -57,8 +59,8 @@ export async function gatherSummary(
     consensusDistance: end.consensusDistance,
     ...extra,
     dropped: Object.fromEntries(DROP_REASONS.map((reason, i) => [reason, col(DROPS_AT + i).reduce((a, b) => a + b, 0)])) as Record<DropReason, number>,
-    ranks: all.map((r, rank) => ({
-      rank,
+    ranks: all.map((r, i) => ({
+      rank: members?.[i] ?? i,
       steps: r[0],
       meanStepSeconds: r[2],
       meanCommSeconds: r[3],

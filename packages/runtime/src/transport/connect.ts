@@ -18,7 +18,9 @@ import {
   DEFAULT_MAX_ELEMENTS,
   DEFAULT_MAX_INFLIGHT_BYTES,
   DEFAULT_RETRANSMIT_MS,
+  DEFAULT_HEARTBEAT_MS,
   DEFAULT_TIMEOUT_MS,
+  HEARTBEAT_MISSES,
   MIN_RETRANSMIT_MS,
 } from './constants.js';
 import { curveKeys } from './curve.js';
@@ -26,7 +28,7 @@ import { frameKey, Keyring, newInstance, senderKey } from './frame.js';
 import { hostOf } from './hosts.js';
 import { joinRendezvous, RendezvousServer, type JobTable } from './rendezvous.js';
 import { SECURE_MODES, type SecureMode } from './secure.js';
-import type { DropReason, Transport } from './types.js';
+import type { DropReason, LostCause, Transport } from './types.js';
 import { checkFrameLimit, checkTimeout } from './validate.js';
 import { openZapDomain, ZapGate } from './zap.js';
 import { partLimit, ZmqTransport } from './zmq.js';
@@ -75,6 +77,19 @@ export interface ZmqConnectOptions {
   retransmitMs?: number;
   /** Told of drops at counts 1, 10, 100, ... of each reason (the worker logs them). */
   onDrop?: (reason: DropReason, count: number) => void;
+  /**
+   * Heartbeat interval of every link in ms (default 2 s; 0: none): a peer
+   * that answers nothing for HEARTBEAT_MISSES (5) intervals is lost, even
+   * though its process is alive (SIGSTOP, a hung driver).
+   */
+  heartbeatMs?: number;
+  /** Told once per peer when it counts as lost, and why (the worker logs a peer-lost record). */
+  onPeerLost?: (peer: number, why: string, cause: LostCause) => void;
+  /**
+   * Elastic replacement: the job's table as last known (every rank's address and instance),
+   * instead of a rendezvous; this process binds anew and asks to be taken back in (announceJoin).
+   */
+  rejoin?: JobTable;
 }
 
 export async function connectZmqTransport(options: ZmqConnectOptions): Promise<Transport> {
@@ -127,7 +142,12 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
     const common = { job: jobId, secret, size, timeoutMs, inst, curve };
     let table: JobTable;
     if (size === 1) table = { addresses: [address], instances: [inst] };
-    else if (rank === 0) {
+    else if (options.rejoin !== undefined) {
+      table = {
+        addresses: options.rejoin.addresses.map((a, r) => (r === rank ? address : a)),
+        instances: options.rejoin.instances.map((x, r) => (r === rank ? inst : x)),
+      };
+    } else if (rank === 0) {
       const bindHost = isLoopback(rendezvous.host) ? (rendezvous.host === '::1' ? '::1' : '127.0.0.1') : rendezvous.host.includes(':') ? '::' : '0.0.0.0';
       server = await RendezvousServer.open({ ...common, ownAddress: address, endpoint: tcpEndpoint(bindHost, rendezvous.port) });
       table = await server.table;
@@ -135,7 +155,8 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
       const endpoint = tcpEndpoint(rendezvous.host, rendezvous.port);
       table = await joinRendezvous({ ...common, endpoint, rank, address });
     }
-    gate.allow(table.addresses.map(hostOf));
+    const hosts = table.addresses.map(hostOf);
+    gate.allow(hosts);
     const retransmitMs = Math.max(MIN_RETRANSMIT_MS, Math.min(options.retransmitMs ?? DEFAULT_RETRANSMIT_MS, timeoutMs / 4));
     transport = new ZmqTransport({
       rank,
@@ -151,6 +172,13 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
       copy: options.sendMode === 'copy',
       curve,
       onDrop: options.onDrop,
+      heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      heartbeatMisses: HEARTBEAT_MISSES,
+      onPeerLost: options.onPeerLost,
+      allowHost: (host) => {
+        hosts.push(host);
+        gate.allow(hosts);
+      },
       sourceIp: options.advertise === undefined && /^\d+\.\d+\.\d+\.\d+$/.test(hostOf(address)) ? hostOf(address) : undefined,
       cleanup,
     });
@@ -187,4 +215,7 @@ function checkOptions(o: ZmqConnectOptions): void {
   if (o.timeoutMs !== undefined) checkTimeout(o.timeoutMs);
   if (o.maxElements !== undefined) checkFrameLimit(o.maxElements);
   if (o.retransmitMs !== undefined) checkTimeout(o.retransmitMs);
+  if (o.heartbeatMs !== undefined && (!Number.isSafeInteger(o.heartbeatMs) || o.heartbeatMs < 0)) {
+    throw new TransportError('E_TRANSPORT_ARGUMENT', `heartbeatMs must be an integer >= 0 (0: no heartbeat); got ${String(o.heartbeatMs)}`);
+  }
 }

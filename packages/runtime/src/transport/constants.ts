@@ -25,6 +25,16 @@ export const CLOSE_FLUSH_LINGER_MS = 1_000;
 /** ZMTP heartbeats: detect a silent peer (host down, cable pulled) without traffic. */
 export const HEARTBEAT_INTERVAL_MS = 1_000;
 export const HEARTBEAT_TIMEOUT_MS = 5_000;
+/**
+ * dtrain's own heartbeat (link.ts): a Link that heard nothing from its peer
+ * for an interval sends an authenticated ping; a peer that answers nothing
+ * for HEARTBEAT_MISSES intervals is lost. ZeroMQ's ZMTP heartbeat above
+ * cannot see a stopped process: the kernel still accepts its connections.
+ */
+export const DEFAULT_HEARTBEAT_MS = 2_000;
+export const HEARTBEAT_MISSES = 5;
+/** The `ref` of a ROUTER's 'bye' that tells a peer it was excluded from the membership (0: a plain close). */
+export const BYE_EXCLUDED = 1;
 /** Format version written in every header. */
 export const FRAME_VERSION = 2;
 /**

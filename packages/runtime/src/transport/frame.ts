@@ -21,10 +21,10 @@ export { frameKey, senderKey, newInstance, Keyring, type Space } from './mac.js'
 /** Which way a frame travels: DEALER -> ROUTER ('link') or ROUTER -> DEALER ('reply'). */
 export type Channel = 'link' | 'reply';
 const ON_CHANNEL: Readonly<Record<Channel, ReadonlySet<string>>> = {
-  link: new Set<FrameKind>(['data', 'ping', 'bye']),
+  link: new Set<FrameKind>(['data', 'ping', 'bye', 'join']),
   reply: new Set<FrameKind>(['ack', 'pong', 'bye']),
 };
-const KINDS: ReadonlySet<string> = new Set<FrameKind>(['data', 'ack', 'ping', 'pong', 'bye']);
+const KINDS: ReadonlySet<string> = new Set<FrameKind>(['data', 'ack', 'ping', 'pong', 'bye', 'join']);
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 const EMPTY = Buffer.alloc(0);
@@ -56,7 +56,13 @@ export interface ControlFrame {
   readonly kind: 'ack' | 'ping' | 'pong' | 'bye';
   readonly header: FrameHeader;
 }
-export type Frame = DataFrame | ControlFrame;
+/** A replacement asking to be taken back in: its body is its address (UTF-8, space-padded to 4 bytes). */
+export interface JoinFrame {
+  readonly kind: 'join';
+  readonly header: FrameHeader;
+  readonly body: Uint8Array;
+}
+export type Frame = DataFrame | ControlFrame | JoinFrame;
 
 export type Decoded = { readonly ok: true; readonly frame: Frame } | { readonly ok: false; readonly reason: DropReason };
 
@@ -80,8 +86,8 @@ export function spaceOf(kind: FrameKind, channel: Channel): Space {
 
 /** The parts of a frame; a data body is sent without a copy (keep it untouched until acknowledged). */
 export function encodeFrame(codec: FrameCodec, channel: Channel, fields: HeaderFields, body?: Float32Array | Packed): [Buffer, Buffer, Buffer] {
-  if (body !== undefined && fields.kind !== 'data') {
-    throw new FrameError('E_FRAME_INVALID', `only 'data' frames carry a body; got kind '${fields.kind}' with one`);
+  if (body !== undefined && fields.kind !== 'data' && fields.kind !== 'join') {
+    throw new FrameError('E_FRAME_INVALID', `only 'data' and 'join' frames carry a body; got kind '${fields.kind}' with one`);
   }
   if (!ON_CHANNEL[channel].has(fields.kind)) {
     throw new FrameError('E_FRAME_INVALID', `a '${fields.kind}' frame does not travel on the ${channel} channel`);
@@ -132,11 +138,13 @@ export function decodeFrame(ctx: DecodeContext, channel: Channel, parts: readonl
   if (header.kind !== 'data' && header.dtype !== 'f32') return drop('malformed');
   const sized = header.dtype === 'topk' ? body.byteLength % 8 === 0 : body.byteLength === packedBytes(header.dtype, header.length);
   if (!sized) return drop('malformed');
-  if (header.kind !== 'data' && header.length !== 0) return drop('malformed');
+  if (header.kind !== 'data' && header.kind !== 'join' && header.length !== 0) return drop('malformed');
   const key = ctx.keys.key(header.from, header.inst);
   const expected = frameTag(key, spaceOf(header.kind, channel), header.to, header.seq, headerBytes, body);
   if (!tagsEqual(expected, tag)) return drop('bad-mac');
   if (header.to !== ctx.rank || header.from >= ctx.size || header.from === ctx.rank) return drop('unknown-peer');
+  // A replacement's join is authentic (only the secret's holders make the tag) but from a new process.
+  if (header.kind === 'join') return { ok: true, frame: { kind: 'join', header, body } };
   // Authentic, but from another process of that rank (an earlier run of this job): a replay.
   const inst = ctx.keys.expected(header.from);
   if (inst !== undefined && inst !== header.inst) return drop('replay');

@@ -164,6 +164,18 @@ export class Inbox {
     }
   }
 
+  /** `peer` is a new process (elastic replacement): it counts as live again. */
+  readmit(peer: number): void {
+    this.lost.delete(peer);
+    // Whatever its old process left queued is not the new one's.
+    for (const [key, slot] of this.slots) {
+      if (slot.peer !== peer) continue;
+      this.drop('replay', slot.frames.length);
+      slot.frames = [];
+      if (slot.waiters.length === 0) this.slots.delete(key);
+    }
+  }
+
   /** Why `peer` counts as lost, if it does. */
   lostReason(peer: number): string | undefined {
     return this.lost.get(peer);

@@ -9,7 +9,7 @@
  */
 import { Dealer } from 'zeromq';
 import type { PeerError } from '../errors.js';
-import { CLOSE_LINGER_MS, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_REPLY_PART_BYTES } from './constants.js';
+import { BYE_EXCLUDED, CLOSE_LINGER_MS, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, MAX_REPLY_PART_BYTES } from './constants.js';
 import { bodyBytes, type Packed } from './codec.js';
 import type { CurveKeys } from './curve.js';
 import { decodeFrame, encodeFrame, type DecodeContext, type FrameCodec } from './frame.js';
@@ -17,7 +17,7 @@ import { closedError } from './inbox.js';
 import { linkLostError, linkTimeoutError } from './link-errors.js';
 import { PendingFrames } from './pending.js';
 import { ReplayWindow } from './replay.js';
-import type { DropReason, FrameKind } from './types.js';
+import type { DropReason, FrameKind, LostCause } from './types.js';
 
 export interface LinkOptions {
   rank: number;
@@ -34,7 +34,10 @@ export interface LinkOptions {
   /** Copy the body and resolve once queued, instead of waiting for the ack. */
   copy: boolean;
   curve: CurveKeys | undefined;
-  onLost(peer: number, why: string): void;
+  /** Interval of the heartbeat (ms; 0: none); the peer is lost after `heartbeatMisses` silent intervals. */
+  heartbeatMs: number;
+  heartbeatMisses: number;
+  onLost(peer: number, why: string, cause: LostCause): void;
   onDrop(reason: DropReason): void;
   onRetransmit(): void;
 }
@@ -50,6 +53,14 @@ export class Link {
   /** The connection dropped since the last connect. */
   private down = false;
   private closed = false;
+  /** Date.now() when the peer last answered anything (ack, pong, bye) on this link. */
+  private lastHeard = Date.now();
+  private beat: NodeJS.Timeout | undefined;
+  /** Date.now() at the last heartbeat tick: a late tick means this process was stalled, not the peer. */
+  private lastTick = Date.now();
+  private lastPing = 0;
+  /** A heartbeat ping is waiting behind earlier sends: do not queue another. */
+  private beatQueued = false;
   lost: string | undefined;
 
   constructor(private readonly o: LinkOptions) {
@@ -58,7 +69,9 @@ export class Link {
       // No ZMTP heartbeats over ipc: a dead process's socket closes at once, and libzmq 4.3.5
       // aborts (`!_io_error`, stream_engine_base.cpp) when a heartbeat fires on an ipc
       // connection whose peer hung up while its input was stopped (see the runtime README).
-      ...(o.address.startsWith('ipc://') ? {} : { heartbeatInterval: HEARTBEAT_INTERVAL_MS, heartbeatTimeout: HEARTBEAT_TIMEOUT_MS }),
+      // Nor over tcp when dtrain's own heartbeat runs (it notices a dead host too, and a stopped one): the same
+      // abort is possible there, and was seen when a replacement's peers closed at the end of a job.
+      ...(o.address.startsWith('ipc://') || o.heartbeatMs > 0 ? {} : { heartbeatInterval: HEARTBEAT_INTERVAL_MS, heartbeatTimeout: HEARTBEAT_TIMEOUT_MS }),
       maxMessageSize: MAX_REPLY_PART_BYTES,
       ipv6: o.address.startsWith('tcp://['),
     });
@@ -81,6 +94,44 @@ export class Link {
     const v4 = /^tcp:\/\/(\d+\.\d+\.\d+\.\d+:\d+)$/.exec(o.address);
     this.dealer.connect(o.sourceIp !== undefined && v4 !== null ? `tcp://${o.sourceIp}:0;${v4[1]}` : o.address);
     void this.receiveLoop();
+    if (o.heartbeatMs > 0) {
+      // Ticks four times an interval, so a silent peer is lost within misses x interval of its last answer.
+      this.beat = setInterval(() => this.heartbeat(), Math.max(1, Math.floor(o.heartbeatMs / 4)));
+      this.beat.unref();
+    }
+  }
+
+  /**
+   * Every interval: a peer silent for `heartbeatMisses` intervals is lost;
+   * one silent for most of an interval gets a ping (a control frame, MACed
+   * and numbered like every other, answered by its ROUTER with a pong).
+   * Pings are not retransmitted: the next interval sends a fresh one.
+   */
+  private heartbeat(): void {
+    if (this.closed || this.lost !== undefined) return this.stopBeat();
+    const now = Date.now();
+    // This process did not run for two intervals (it was stopped, or its event loop blocked): the
+    // silence was ours. Ask again before judging the peer (the peers may have excluded us meanwhile).
+    if (now - this.lastTick > 2 * this.o.heartbeatMs) this.lastHeard = now - this.o.heartbeatMs;
+    this.lastTick = now;
+    const silent = now - this.lastHeard;
+    const limit = this.o.heartbeatMs * this.o.heartbeatMisses - this.o.heartbeatMs / 4;
+    if (silent >= limit) {
+      this.markLost(`it answered no heartbeat for ${(silent / 1000).toFixed(1)} s (${this.o.heartbeatMisses} intervals of ${this.o.heartbeatMs} ms): stopped, hung or cut off`, 'heartbeat');
+      return;
+    }
+    // A ping once an interval at most, when the peer has been silent for most of one.
+    if (silent < this.o.heartbeatMs * 0.75 || now - this.lastPing < this.o.heartbeatMs * 0.75 || this.beatQueued) return;
+    this.lastPing = now;
+    this.beatQueued = true;
+    void this.enqueueParts(this.encode('ping', ++this.controlSeq, 0, 0))
+      .catch(() => undefined)
+      .finally(() => (this.beatQueued = false));
+  }
+
+  private stopBeat(): void {
+    if (this.beat !== undefined) clearInterval(this.beat);
+    this.beat = undefined;
   }
 
   /** Sends a data frame; resolves when `body` may be written again (ack, or after a copy). */
@@ -115,6 +166,16 @@ export class Link {
     await ponged;
   }
 
+  /** Elastic replacement: asks the peer to take this process back in (`body`: its address); resolves on the peer's pong. */
+  async join(body: Float32Array, deadline: number): Promise<void> {
+    this.throwIfGone(0);
+    const seq = ++this.controlSeq;
+    const parts = this.encode('join', seq, 0, 0, body);
+    const ponged = this.pending.expect(`c${seq}`, parts, 0, 0, deadline, () => this.timeoutError(0, 'answer a join'));
+    await this.enqueueParts(parts, `c${seq}`);
+    await ponged;
+  }
+
   /** Tells the peer this rank closes; waits at most `ms` for the frame to be queued. */
   async bye(ms: number): Promise<void> {
     if (this.closed || this.lost !== undefined) return;
@@ -123,18 +184,20 @@ export class Link {
   }
 
   /** Marks the peer gone: pending sends reject with E_PEER_LOST. */
-  markLost(why: string): void {
+  markLost(why: string, cause: LostCause): void {
     if (this.closed || this.lost !== undefined) return;
     this.lost = why;
     clearTimeout(this.grace);
+    this.stopBeat();
     this.pending.failAll((iter) => this.lostError(iter));
-    this.o.onLost(this.o.peer, why);
+    this.o.onLost(this.o.peer, why, cause);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.grace);
+    this.stopBeat();
     this.pending.failAll(() => closedError(this.o.rank));
     // The short linger (CLOSE_LINGER_MS) lets the queued 'bye' reach the peer: without it the peer
     // learns of the close only when the connection's grace runs out, after some other rank's news.
@@ -180,8 +243,10 @@ export class Link {
     const { kind, header } = decoded.frame;
     if (header.from !== this.o.peer) return this.o.onDrop('unknown-peer');
     if (!this.replies.accept(header.seq)) return this.o.onDrop('replay');
-    // The peer closed: every ack it owed us came before this on this connection.
-    if (kind === 'bye') this.markLost('it closed its transport');
+    this.lastHeard = Date.now();
+    // The peer closed (ref 1: it excluded this rank from the job): every ack it owed us came before this on this connection.
+    if (kind === 'bye' && header.ref === BYE_EXCLUDED) this.markLost('it excluded this rank from the job\'s membership', 'excluded');
+    else if (kind === 'bye') this.markLost('it closed its transport', 'closed');
     // An answer to a frame no longer pending is the echo of a retransmit: nothing to do.
     else this.pending.settle(`${kind === 'ack' ? 'd' : 'c'}${header.ref}`);
   }
@@ -191,7 +256,7 @@ export class Link {
     if (this.closed || this.lost !== undefined || this.grace !== undefined) return;
     this.grace = setTimeout(() => {
       this.grace = undefined;
-      this.markLost(`its connection at ${this.o.address} dropped and did not come back within ${this.o.lostGraceMs} ms`);
+      this.markLost(`its connection at ${this.o.address} dropped and did not come back within ${this.o.lostGraceMs} ms`, 'connection');
     }, this.o.lostGraceMs);
   }
 

@@ -73,10 +73,21 @@ export function tagsEqual(a: Uint8Array, b: Uint8Array): boolean {
 export class Keyring {
   private readonly cache = new Map<number, Buffer>();
 
+  private readonly instances: (string | undefined)[] | undefined;
+
   constructor(
     readonly jobKey: Buffer,
-    private readonly instances: readonly string[] | undefined,
-  ) {}
+    instances: readonly string[] | undefined,
+  ) {
+    this.instances = instances === undefined ? undefined : [...instances];
+  }
+
+  /** Rank `from` is now the process `inst` (an elastic replacement); frames of its old one are replays. */
+  replace(from: number, inst: string): void {
+    if (this.instances === undefined) return;
+    this.instances[from] = inst;
+    this.cache.delete(from);
+  }
 
   /** The instance id rank `from` announced, when known. */
   expected(from: number): string | undefined {

@@ -8,7 +8,7 @@ import { PeerError, TransportError } from '../errors.js';
 import { DEFAULT_MAX_ELEMENTS, DEFAULT_TIMEOUT_MS } from './constants.js';
 import type { Packed } from './codec.js';
 import { closedError, copyStats, Inbox } from './inbox.js';
-import type { CheckOptions, RecvOptions, Transport, TransportStats } from './types.js';
+import type { CheckOptions, PeerLoss, RecvOptions, Transport, TransportStats } from './types.js';
 import { checkBody, checkFrameLimit, checkLink, checkTimeout } from './validate.js';
 
 export interface MemoryNetworkOptions {
@@ -51,6 +51,9 @@ class MemoryTransport implements Transport {
   private sentStats = { bytesSent: 0, framesSent: 0 };
   private readonly sentTo: number[];
   private readonly checkers = new Set<number>();
+  /** Ranks this one removed from the membership: their frames are dropped. */
+  readonly excluded = new Set<number>();
+  private readonly losses = new Map<number, PeerLoss>();
   private checkWaiters: Array<() => void> = [];
 
   constructor(
@@ -73,7 +76,7 @@ class MemoryTransport implements Transport {
     const target = this.net.nodes[peer]!;
     checkBody(body, Math.min(this.limit, target.limit));
     if (this.closed) throw closedError(this.rank);
-    if (target.closed) {
+    if (target.closed || this.excluded.has(peer) || target.excluded.has(this.rank)) {
       throw new PeerError(
         'E_PEER_LOST',
         peer,
@@ -153,6 +156,24 @@ class MemoryTransport implements Transport {
     return copyStats({ ...this.inbox.stats, ...this.sentStats, bytesSentTo: this.sentTo });
   }
 
+  /** Both sides see each other as lost: the excluded rank learns it at once, as over ZeroMQ once it sends. */
+  exclude(peer: number, why: string): void {
+    checkLink(this.rank, this.size, peer, 0, 0);
+    this.excluded.add(peer);
+    this.lost(peer, { cause: 'excluded', why });
+    this.net.nodes[peer]!.lost(this.rank, { cause: 'excluded', why: 'it excluded this rank from the job\'s membership' });
+  }
+
+  lost(peer: number, loss: PeerLoss): void {
+    if (this.losses.has(peer)) return;
+    this.losses.set(peer, loss);
+    this.inbox.peerLost(peer, loss.why);
+  }
+
+  lostReason(peer: number): PeerLoss | undefined {
+    return this.losses.get(peer);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -160,7 +181,7 @@ class MemoryTransport implements Transport {
     this.wakeCheckers();
     for (const node of this.net.nodes) {
       if (node === this) continue;
-      node.inbox.peerLost(this.rank, 'it closed its transport');
+      node.lost(this.rank, { cause: 'closed', why: 'it closed its transport' });
       node.wakeCheckers();
     }
   }

@@ -43,4 +43,9 @@ export class ReplayGuard {
     }
     return w.accept(seq);
   }
+
+  /** A new process of `peer` numbers from 1 again: drop its windows. */
+  forget(peer: number): void {
+    for (const key of [...this.windows.keys()]) if (key.startsWith(`${peer}:`)) this.windows.delete(key);
+  }
 }

@@ -9,7 +9,7 @@
  * sender its body may be reused; 'ping'/'pong' check a link; 'bye' announces
  * a clean close.
  */
-export type FrameKind = 'data' | 'ack' | 'ping' | 'pong' | 'bye';
+export type FrameKind = 'data' | 'ack' | 'ping' | 'pong' | 'bye' | 'join';
 
 import type { Packed, WireDtype } from './codec.js';
 
@@ -42,6 +42,20 @@ export interface FrameHeader {
   readonly seq: number;
   /** 'ack' / 'pong': the seq of the frame answered; 0 otherwise. */
   readonly ref: number;
+}
+
+/**
+ * Why a peer counts as lost: it answered no heartbeat for HEARTBEAT_MISSES
+ * intervals ('heartbeat': stopped, hung or cut off), its connection dropped
+ * and stayed down ('connection': usually its process died), it said goodbye
+ * ('closed'), or it removed this rank from the job's membership ('excluded').
+ */
+export type LostCause = 'heartbeat' | 'connection' | 'closed' | 'excluded';
+
+/** A lost peer: why, in words and as a cause. */
+export interface PeerLoss {
+  readonly cause: LostCause;
+  readonly why: string;
 }
 
 /** Why a received frame was dropped. */
@@ -141,6 +155,25 @@ export interface Transport {
    * unreachable peer and its address.
    */
   checkPeers(peers: readonly number[], options?: CheckOptions): Promise<void>;
+  /**
+   * Elastic membership: `peer` is no longer part of the job. Its links are
+   * closed, a frame it still sends is answered with a 'bye' that tells it it
+   * was excluded, and receives from it reject with E_PEER_LOST. Idempotent.
+   */
+  exclude(peer: number, why: string): void;
+  /** Why `peer` counts as lost, if it does. */
+  lostReason(peer: number): PeerLoss | undefined;
+  /**
+   * Elastic: take `peer` back in as the process `inst` at `address` (a
+   * replacement whose 'join' was heard): its old links go, its frames are
+   * checked against the new instance's key, and it counts as live again.
+   * Optional: transports without replacements lack it.
+   */
+  readmit?(peer: number, inst: string, address: string): void;
+  /** Elastic replacement: ask every peer to take this process back in; resolves once `peers` have all answered (or the deadline passes). */
+  announceJoin?(peers: readonly number[], deadline: number): Promise<number[]>;
+  /** Told of every authentic 'join' (a replacement's rank, instance and address). */
+  onJoin?: ((peer: number, inst: string, address: string) => void) | undefined;
   /** Address of a peer, for error messages. */
   address(peer: number): string;
   stats(): TransportStats;

@@ -6,40 +6,20 @@
  * against a replay window per peer and sequence space (replay.ts), and data
  * is routed to the Inbox's per-(peer, iteration, tag) queues.
  */
-import type { Router } from 'zeromq';
 import { bodyBytes, type Packed } from './codec.js';
-import { CLOSE_BYE_WAIT_MS, CLOSE_FLUSH_LINGER_MS } from './constants.js';
+import { linkSettings, untilOr, wakeable, type ZmqTransportInit } from './zmq-util.js';
+import { BYE_EXCLUDED, CLOSE_BYE_WAIT_MS, CLOSE_FLUSH_LINGER_MS } from './constants.js';
 import { copyStats, closedError, Inbox } from './inbox.js';
-import type { CurveKeys } from './curve.js';
-import { decodeFrame, encodeFrame, spaceOf, type DecodeContext, type FrameCodec } from './frame.js';
+import { decodeFrame, encodeFrame, spaceOf } from './frame.js';
 import { Link } from './link.js';
 import { ReplayGuard } from './replay.js';
+import { Admission, addressBody, addressOf } from './admission.js';
+import { hostOf } from './hosts.js';
 import { checkPeerLinks } from './ping.js';
-import type { CheckOptions, DropReason, RecvOptions, Transport, TransportStats } from './types.js';
+import type { CheckOptions, FrameHeader, LostCause, PeerLoss, RecvOptions, Transport, TransportStats } from './types.js';
 import { checkBody, checkFrameLimit, checkLink } from './validate.js';
 
-export interface ZmqTransportInit {
-  rank: number;
-  size: number;
-  /** Endpoint of every rank's ROUTER, index = rank. */
-  addresses: readonly string[];
-  /** This rank's ROUTER, bound at addresses[rank] (CURVE already configured). */
-  router: Router;
-  /** Mutable: limitFrames() lowers maxElements. */
-  ctx: DecodeContext;
-  codec: FrameCodec;
-  timeoutMs: number;
-  maxInflightBytes: number;
-  lostGraceMs: number;
-  retransmitMs: number;
-  copy: boolean;
-  curve: CurveKeys | undefined;
-  onDrop: ((reason: DropReason, count: number) => void) | undefined;
-  /** IPv4 address the ROUTER is bound on and published (not with `advertise`): links connect from it. */
-  sourceIp: string | undefined;
-  /** Runs last in close(): rendezvous socket, ipc file, ZAP domain. */
-  cleanup(): Promise<void>;
-}
+export { partLimit, type ZmqTransportInit } from './zmq-util.js';
 
 export class ZmqTransport implements Transport {
   readonly rank: number;
@@ -53,6 +33,11 @@ export class ZmqTransport implements Transport {
   /** Routing id of each peer's DEALER connection to our ROUTER (where its acks go). */
   private readonly routes = new Map<number, Buffer>();
   private readonly pingedBy = new Set<number>();
+  /** Ranks removed from the membership and the instances retired (admission.ts). */
+  private readonly admission: Admission;
+  private readonly losses = new Map<number, PeerLoss>();
+  private readonly addressTable: string[];
+  onJoin: ((peer: number, inst: string, address: string) => void) | undefined;
   private pingWaiters: Array<() => void> = [];
   private replyTail: Promise<unknown> = Promise.resolve();
   private sent = { bytesSent: 0, framesSent: 0, framesResent: 0 };
@@ -66,12 +51,19 @@ export class ZmqTransport implements Transport {
     this.size = init.size;
     this.timeoutMs = init.timeoutMs;
     this.sentTo = new Array<number>(init.size).fill(0);
+    this.addressTable = [...init.addresses];
+    this.admission = new Admission(init.ctx.keys);
     this.inbox = new Inbox({ rank: init.rank, size: init.size, timeoutMs: init.timeoutMs, address: (p) => this.address(p), onDrop: init.onDrop });
     void this.receiveLoop();
   }
 
+  /** This process's instance id (published at the rendezvous, in every frame). */
+  get instance(): string {
+    return this.init.codec.inst;
+  }
+
   address(peer: number): string {
-    return this.init.addresses[peer] ?? `rank ${peer} (no address)`;
+    return this.addressTable[peer] ?? `rank ${peer} (no address)`;
   }
 
   async send(peer: number, iter: number, tag: number, body: Float32Array | Packed): Promise<void> {
@@ -121,19 +113,58 @@ export class ZmqTransport implements Transport {
       ping: (peer, deadline) => this.link(peer).ping(deadline),
       pingedBy: (peer) => this.pingedBy.has(peer),
       closed: () => this.closed,
-      waitForPing: (ms) =>
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, ms);
-          this.pingWaiters.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        }),
+      waitForPing: (ms) => wakeable(ms, this.pingWaiters),
     });
   }
 
   stats(): TransportStats {
     return copyStats({ ...this.inbox.stats, ...this.sent, bytesSentTo: this.sentTo });
+  }
+
+  exclude(peer: number, why: string): void {
+    checkLink(this.rank, this.size, peer, 0, 0);
+    if (this.closed || !this.admission.exclude(peer, why)) return;
+    const route = this.routes.get(peer);
+    if (route !== undefined) this.reply(route, 'bye', peer, BYE_EXCLUDED, 0, 0);
+    const link = this.links.get(peer);
+    if (link !== undefined) {
+      void link.bye(0);
+      link.markLost(why, 'excluded');
+    }
+    this.lost(peer, why, 'excluded');
+  }
+
+  lostReason(peer: number): PeerLoss | undefined {
+    return this.losses.get(peer);
+  }
+
+  readmit(peer: number, inst: string, address: string): void {
+    checkLink(this.rank, this.size, peer, 0, 0);
+    if (this.closed) return;
+    this.admission.readmit(peer, inst);
+    this.addressTable[peer] = address;
+    this.init.allowHost(hostOf(address));
+    const old = this.links.get(peer);
+    this.links.delete(peer);
+    old?.close();
+    this.guard.forget(peer);
+    this.routes.delete(peer);
+    this.losses.delete(peer);
+    this.inbox.readmit(peer);
+  }
+
+  async announceJoin(peers: readonly number[], deadline: number): Promise<number[]> {
+    const body = addressBody(this.address(this.rank));
+    const answered = await Promise.all(peers.map((p) => this.link(p).join(body, deadline).then(() => p, () => -1)));
+    return answered.filter((p) => p >= 0);
+  }
+
+  /** A replacement's join: answered (pong) and told to onJoin unless its instance left before or replays. */
+  private onJoinFrame(routingId: Buffer, header: FrameHeader, body: Uint8Array): void {
+    const verdict = this.admission.join(header);
+    if (verdict !== 'retired') this.reply(routingId, 'pong', header.from, header.seq, 0, 0);
+    if (verdict === 'retired' || verdict === 'repeat') this.inbox.drop('replay');
+    if (verdict === 'fresh') this.onJoin?.(header.from, header.inst, addressOf(body));
   }
 
   /**
@@ -166,25 +197,24 @@ export class ZmqTransport implements Transport {
     let link = this.links.get(peer);
     if (link === undefined) {
       link = new Link({
+        ...linkSettings(this.init),
         rank: this.rank,
         peer,
         address: this.address(peer),
-        sourceIp: this.init.sourceIp,
-        codec: this.init.codec,
-        ctx: this.init.ctx,
-        timeoutMs: this.timeoutMs,
-        maxInflightBytes: this.init.maxInflightBytes,
-        lostGraceMs: this.init.lostGraceMs,
-        retransmitMs: this.init.retransmitMs,
-        copy: this.init.copy,
-        curve: this.init.curve,
-        onLost: (p, why) => this.inbox.peerLost(p, why),
+        onLost: (p, why, cause) => this.lost(p, why, cause),
         onDrop: (reason) => this.inbox.drop(reason),
         onRetransmit: () => (this.sent.framesResent += 1),
       });
       this.links.set(peer, link);
     }
     return link;
+  }
+
+  private lost(peer: number, why: string, cause: LostCause): void {
+    if (this.closed || this.losses.has(peer)) return;
+    this.losses.set(peer, { cause, why });
+    this.inbox.peerLost(peer, why);
+    this.init.onPeerLost?.(peer, why, cause);
   }
 
   private async receiveLoop(): Promise<void> {
@@ -204,6 +234,13 @@ export class ZmqTransport implements Transport {
       return;
     }
     const { kind, header } = decoded.frame;
+    if (decoded.frame.kind === 'join') return this.onJoinFrame(routingId, header, decoded.frame.body);
+    if (this.admission.excluded.has(header.from)) {
+      // It was removed from the job (it may have been stopped and continued): tell it so, take nothing from it.
+      this.inbox.drop('unknown-peer');
+      if (kind !== 'bye') this.reply(routingId, 'bye', header.from, BYE_EXCLUDED, 0, 0);
+      return;
+    }
     if (!this.guard.accept(header.from, spaceOf(kind, 'link'), header.seq)) {
       this.inbox.drop('replay');
       // Answer again on the connection it came by: if our first answer was lost, the sender needs one.
@@ -225,7 +262,7 @@ export class ZmqTransport implements Transport {
       case 'bye':
         // Its data came before this on the same connection; our pending sends to it learn of
         // the close from the 'bye' that follows its acks on the other connection (link.ts).
-        this.inbox.peerLost(header.from, 'it closed its transport');
+        this.lost(header.from, 'it closed its transport', 'closed');
         return;
       default:
         this.inbox.drop('malformed');
@@ -246,17 +283,4 @@ export class ZmqTransport implements Transport {
     const parts = encodeFrame(this.init.codec, 'reply', { kind, from: this.rank, to, iter, tag, seq, ref });
     this.replyTail = this.replyTail.then(() => (this.socketsClosed ? undefined : this.init.router.send([routingId, ...parts]))).catch(() => undefined);
   }
-}
-
-/** ZeroMQ's per-part limit for bodies of up to `maxElements` floats (never below 64 KiB: headers, small collectives; +256: CURVE's framing). */
-export function partLimit(maxElements: number): number {
-  return Math.max(maxElements * 4, 64 * 1024) + 256;
-}
-
-/** Resolves when `work` settles or at `deadline`, whichever comes first. */
-async function untilOr(work: Promise<unknown>, deadline: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
-  await Promise.race([work.then(() => undefined, () => undefined), late]);
-  clearTimeout(timer);
 }
