@@ -21,6 +21,9 @@
  */
 import { checkJobId, checkRunOptions } from './env-checks.js';
 import { WorkerEnvError } from './errors.js';
+import { RUN_OPTION_VARS, type OptionKind, type RunOptions } from './run-options.js';
+
+export { RUN_OPTION_VARS, type RunOptions } from './run-options.js';
 
 /** Default rendezvous port when nothing names one (`dtrain launch --port`). */
 export const DEFAULT_RENDEZVOUS_PORT = 29600;
@@ -29,47 +32,6 @@ export const MIN_SECRET_LENGTH = 16;
 
 /** Which engine's variables the contract was read from. */
 export type EnvSource = 'dtrain' | 'torchrun' | 'slurm' | 'k8s';
-
-/** Run options that travel as DTRAIN_* variables; all optional. */
-export interface RunOptions {
-  algorithm?: string;
-  topology?: string;
-  backend?: string;
-  seed?: number;
-  /** Output directory (logs, summary.json, checkpoints). */
-  out?: string;
-  /** Network interface to bind / advertise. */
-  iface?: string;
-  /** Receive / rendezvous timeout in milliseconds. */
-  timeoutMs?: number;
-  /** Gossip-PGA: a global average every this many iterations. */
-  globalAvgPeriod?: number;
-  /** dsgd / pga: overlap the neighbour exchange with the gradient (DTRAIN_OVERLAP=1). */
-  overlap?: boolean;
-  /** Channel protection, 'mac' (default) or 'curve' (DTRAIN_SECURE); checked by init(). */
-  secure?: string;
-  /** Compressed communication: fp32, fp16, bf16, int8, topk:F (DTRAIN_COMPRESS). */
-  compress?: string;
-  /** CHOCO's consensus step size gamma with compressed gossip (DTRAIN_CONSENSUS_STEP). */
-  consensusStep?: number;
-  /** local-sgd / pga / diloco-gossip: 'sgd' or 'nesterov' on the pseudo-gradient (DTRAIN_OUTER_OPTIMIZER). */
-  outerOptimizer?: string;
-  outerLr?: number;
-  outerMomentum?: number;
-  /** Checkpoints in the output directory: 'auto' (resume when there are some), 'never' (start over), 'must' (DTRAIN_RESUME). */
-  resume?: string;
-  /**
-   * Also append this rank's NDJSON records to OUT/rank-<rank>.ndjson
-   * (DTRAIN_LOG_RECORDS=1), where no launcher collects stdout: compose, Kubernetes.
-   */
-  logRecords?: boolean;
-  /** Heartbeat interval of every link in ms (DTRAIN_HEARTBEAT_MS; 0: none); a peer silent for 5 intervals is lost. */
-  heartbeatMs?: number;
-  /** Elastic membership (DTRAIN_ELASTIC=1): survivors of a lost rank agree on a new membership and go on. */
-  elastic?: boolean;
-  /** With elastic: fewest live ranks the job goes on with (DTRAIN_MIN_NODES). */
-  minNodes?: number;
-}
 
 export interface Rendezvous {
   host: string;
@@ -95,30 +57,6 @@ export interface WorkerEnv extends WorkerEnvSpec {
 }
 
 /** 'bool' variables are written as 1 / 0 and read from 1, true, yes / 0, false, no; 'number' is any finite decimal. */
-type OptionKind = 'string' | 'int' | 'bool' | 'number';
-/** One table for the run-option variables: add a field here and in RunOptions. */
-export const RUN_OPTION_VARS: Readonly<Record<keyof RunOptions, { name: string; kind: OptionKind }>> = {
-  algorithm: { name: 'DTRAIN_ALGORITHM', kind: 'string' },
-  topology: { name: 'DTRAIN_TOPOLOGY', kind: 'string' },
-  backend: { name: 'DTRAIN_BACKEND', kind: 'string' },
-  seed: { name: 'DTRAIN_SEED', kind: 'int' },
-  out: { name: 'DTRAIN_OUT', kind: 'string' },
-  iface: { name: 'DTRAIN_IFACE', kind: 'string' },
-  timeoutMs: { name: 'DTRAIN_TIMEOUT_MS', kind: 'int' },
-  globalAvgPeriod: { name: 'DTRAIN_GLOBAL_AVG_PERIOD', kind: 'int' },
-  overlap: { name: 'DTRAIN_OVERLAP', kind: 'bool' },
-  secure: { name: 'DTRAIN_SECURE', kind: 'string' },
-  compress: { name: 'DTRAIN_COMPRESS', kind: 'string' },
-  consensusStep: { name: 'DTRAIN_CONSENSUS_STEP', kind: 'number' },
-  outerOptimizer: { name: 'DTRAIN_OUTER_OPTIMIZER', kind: 'string' },
-  outerLr: { name: 'DTRAIN_OUTER_LR', kind: 'number' },
-  outerMomentum: { name: 'DTRAIN_OUTER_MOMENTUM', kind: 'number' },
-  resume: { name: 'DTRAIN_RESUME', kind: 'string' },
-  logRecords: { name: 'DTRAIN_LOG_RECORDS', kind: 'bool' },
-  heartbeatMs: { name: 'DTRAIN_HEARTBEAT_MS', kind: 'int' },
-  elastic: { name: 'DTRAIN_ELASTIC', kind: 'bool' },
-  minNodes: { name: 'DTRAIN_MIN_NODES', kind: 'int' },
-};
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -12,7 +12,7 @@ import { validateAlgorithm, type AlgorithmSpec } from '../algorithms/registry.js
 import type { AlgorithmOptions, ResolvedAlgorithmOptions } from '../algorithms/types.js';
 import { Communicator, type CommunicatorOptions } from '../comm/communicator.js';
 import { FRAME_SLACK_FLOATS } from '../comm/constants.js';
-import { TrainError } from '../errors.js';
+import { ElasticError, TrainError } from '../errors.js';
 import type { ResumeMode } from '../env-checks.js';
 import { paramCount, type ParamSource } from '../tf/params.js';
 import type { Transport } from '../transport/types.js';
@@ -94,7 +94,8 @@ export class Session implements FitHost {
     const hosts = schedule.hierarchy === undefined ? {} : { localSize: schedule.hierarchy.localSize };
     const commOptions = { ...(options.communicator ?? { timeoutMs: this.transport.timeoutMs }), ...hosts };
     if (options.elastic !== undefined && this.size > 1) {
-      checkElastic(this.spec, this.algorithmOptions);
+      checkElastic(this.spec, options.algorithmOptions ?? {});
+      refuseWithElastic(schedule, this.algorithmOptions);
       this.elastic = new ElasticRun({
         transport: this.transport, minNodes: options.elastic.minNodes ?? 1, topology: options.topology ?? this.topology,
         topologyOptions: options.topologyOptions, seed: this.seed, spec: this.spec, algorithmOptions: options.algorithmOptions ?? {},
@@ -281,4 +282,10 @@ export class Session implements FitHost {
 /** A session over any transport; refuses an invalid algorithm/topology pair (AlgorithmError) before any training. */
 export function createSession(options: SessionOptions): Session {
   return new Session(options);
+}
+
+/** What a membership change cannot carry over: hosts that no longer line up, compressed public copies of lost links. */
+function refuseWithElastic(schedule: Schedule, options: ResolvedAlgorithmOptions): void {
+  if (schedule.hierarchy !== undefined) throw new ElasticError('E_ELASTIC_OPTION', `${schedule.name} groups ranks by host, which a lost rank breaks up; run --elastic on a flat topology (e.g. onepeer-exp)`);
+  if (options.compress !== undefined) throw new ElasticError('E_ELASTIC_OPTION', '--compress keeps a public copy per link, which a new membership would lose; drop --compress or --elastic');
 }
