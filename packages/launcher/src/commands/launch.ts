@@ -134,7 +134,8 @@ function elasticStop(logs: readonly RankLog[]): string | undefined {
     for (const log of logs) {
       const tail = log.tail().join('\n');
       if (!tail.includes(code)) continue;
-      const line = /ElasticError: ([^\n"]+)/.exec(tail)?.[1];
+      // The worker's one line `E_CODE: message` (or a logged ElasticError).
+      const line = new RegExp(`${code}: ([^\\n"]+)`).exec(tail)?.[1] ?? /ElasticError: ([^\n"]+)/.exec(tail)?.[1];
       return `${code}${line !== undefined ? `: ${line.replace(/\\"/g, '"')}` : ''}`;
     }
   }
