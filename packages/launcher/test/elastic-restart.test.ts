@@ -31,7 +31,9 @@ interface Summary {
 const summaryOf = (out: string): Summary => JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
 
 describe('--elastic --max-restarts 1', () => {
-  it('n = 8: kill -9 a random rank at a random moment; it is replaced, the job exits 0 and ends within 0.5 points of an undisturbed run', async () => {
+  // One retry: in one full-suite run on a loaded 2-core machine the replaced job did not finish within the
+  // timeout (the cause is not found yet); alone it takes about a minute. A second failure fails the test.
+  it('n = 8: kill -9 a random rank at a random moment; it is replaced, the job exits 0 and ends within 0.5 points of an undisturbed run', { timeout: 300_000, retry: 1 }, async () => {
     const quiet = join(tempDir(), 'quiet');
     const q = await launch(quiet, await freePort()).exited;
     expect(q.code, q.stderr).toBe(0);
@@ -59,7 +61,5 @@ describe('--elastic --max-restarts 1', () => {
     const back = rankLog(out, victim).filter((x) => x.kind === 'membership');
     expect(back.some((x) => (x.joined as number[]).includes(victim)), what).toBe(true);
     expect(Math.abs(s.finalAccuracy - summaryOf(quiet).finalAccuracy), what).toBeLessThanOrEqual(0.005);
-  // One retry: in one full-suite run on a loaded 2-core machine the replaced job did not finish within the
-  // timeout (the cause is not found yet); alone it takes about a minute. A second failure fails the test.
-  }, { timeout: 300_000, retry: 1 });
+  });
 });
