@@ -1,33 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSchedule, listTopologies, rho, TOPOLOGY_NAMES } from '@dtrain/topology';
+import { buildLauncher, dtrain, json } from './cli-run.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = fileURLToPath(new URL('../bin/dtrain.js', import.meta.url));
-const tsc = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url));
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function dtrain(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function json(r: Run): Record<string, unknown> {
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return JSON.parse(r.stdout) as Record<string, unknown>;
-}
-
-beforeAll(() => {
-  const build = spawnSync(process.execPath, [tsc, '-b', 'packages/launcher'], { cwd: root, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-}, 240_000);
+beforeAll(buildLauncher, 240_000);
 
 describe('dtrain topology list', () => {
   it('prints every name with its description, and the same as JSON', () => {
