@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { runRanks, type RankRun } from './helpers/ranks.js';
+import { RELEASE_EVERY_BYTES } from '../src/transport/release.js';
 
 // Real processes; run `npx tsc -b packages/runtime` first (the fixture uses dist/).
 const script = fileURLToPath(new URL('./fixtures/exchange-memory.mjs', import.meta.url));
@@ -16,6 +17,8 @@ interface Result {
   mismatches: number;
   firstMismatch: unknown;
   rss: number[];
+  released: { bodies: number; bytes: number; scavenges: number };
+  chunkFloats: number;
 }
 
 function result(run: RankRun): Result {
@@ -27,8 +30,15 @@ function result(run: RankRun): Result {
 
 describe('exchange between processes', () => {
   it.each(['tcp', 'ipc'])('over %s: the vector is the caller\'s again when exchange returns (overwritten at once, the peer mixed the old values)', async (transport) => {
-    const runs = await runRanks(script, 2, { floats: 6_000_000, iterations: 12, transport, check: true });
-    for (const r of runs.map(result)) expect(r.mismatches, JSON.stringify(r.firstMismatch)).toBe(0);
+    const floats = 6_000_000;
+    const iterations = 12;
+    const runs = await runRanks(script, 2, { floats, iterations, transport, check: true });
+    for (const r of runs.map(result)) {
+      expect(r.mismatches, JSON.stringify(r.firstMismatch)).toBe(0);
+      // Every received chunk was released once after its combine, and a scavenge ran every 16 MiB of them (release.ts).
+      const bytes = iterations * floats * 4;
+      expect(r.released).toEqual({ bodies: iterations * Math.ceil(floats / r.chunkFloats), bytes, scavenges: Math.floor(bytes / RELEASE_EVERY_BYTES) });
+    }
   }, 120_000);
 
   it('the receiving process does not grow: RSS flat over 200 exchanges of 97.7 MiB', async () => {

@@ -161,7 +161,7 @@ export function registerBench(program: Command): void {
     .option('--topology <name>', 'schedule for --op exchange', 'ring')
     .option('--iters <k>', 'timed iterations (after one warm-up)', '7')
     .option('--chunk <floats>', 'floats per streamed frame (communicator default 2^20)')
-    .option('--lanes <k>', 'chunks in flight at once (communicator default 8)');
+    .option('--lanes <k>', 'chunks in flight at once (communicator default 2)');
   // Frames of up to hundreds of MB on a loaded machine: a longer wait than a training job's.
   commOptions(comm, 60, 'print one JSON object').action(benchAction);
   registerBenchStep(bench);

@@ -63,12 +63,15 @@ export async function ringAllreduce(
       // The last step completes segment rank + 1: a mean scales it in the same pass.
       if (op === 'mean' && t === steps - 1) addScaledInPlace(mine, got, 1 / n);
       else addInPlace(mine, got);
+      transport.release?.(got);
     }
     // Allgather: receive straight into x.
     for (let t = 0; t < steps; t++) {
       const dest = part(mod(rank - t, n));
       const got = await move(steps + t, part(mod(rank + 1 - t, n)), dest);
-      if (got !== undefined) landIn(dest, got);
+      if (got === undefined) continue;
+      landIn(dest, got);
+      transport.release?.(got);
     }
   };
 

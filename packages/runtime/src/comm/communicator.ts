@@ -28,7 +28,7 @@ export interface CommunicatorOptions {
   timeoutMs?: number;
   /** Floats per streamed frame (default 2^20 = 4 MiB). */
   chunkFloats?: number;
-  /** Chunks of one operation in flight at once (default 8). */
+  /** Chunks of one operation in flight at once (default 2, DEFAULT_LANES). */
   lanes?: number;
   /**
    * Ranks per host (rank = host * localSize + local rank): allreduce then

@@ -9,11 +9,15 @@ export const DEFAULT_CHUNK_FLOATS = 1 << 20;
 export const FRAME_SLACK_FLOATS = 1024;
 /**
  * Chunks of one operation in flight at once (each holds its own receive
- * buffers). 8 keeps the link busy while chunks wait for their
- * acknowledgement and their combine, and lets one ring allreduce of up to
- * 8 chunks per segment run in a single wave.
+ * buffers). Two keep the link busy while one chunk waits for its
+ * acknowledgement and its combine. More buy nothing on a link that two
+ * 4 MiB chunks fill, and cost memory: every received chunk still alive is
+ * promoted out of the young generation, where the transport's scavenges
+ * (transport/release.ts) cannot free it. Measured with `dtrain bench comm`,
+ * 25.6M floats, n = 2 (docs/benchmarks.md): 8 lanes, 2 full collections and
+ * about 44 ms of GC per exchange; 2 lanes, none and about 9 ms.
  */
-export const DEFAULT_LANES = 8;
+export const DEFAULT_LANES = 2;
 /** Default receive deadline, measured from when each receive starts. */
 export const DEFAULT_COMM_TIMEOUT_MS = 30_000;
 /**

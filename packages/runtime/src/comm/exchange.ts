@@ -85,6 +85,7 @@ export async function exchange(
       // Await both together so a failed send is never left unobserved.
       const [, parts] = await Promise.all([sends, recvs]);
       combineInPlace(view, step.selfWeight, parts, step.recvWeights);
+      for (const part of parts) transport.release?.(part);
     }
   };
 

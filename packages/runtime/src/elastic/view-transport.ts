@@ -54,6 +54,10 @@ export class ViewTransport implements Transport {
     return this.guard(() => this.base.send(this.real(peer), wireIteration(iter, this.epoch), tag, body));
   }
 
+  release(body: Float32Array): void {
+    this.base.release?.(body);
+  }
+
   recv(peer: number, iter: number, tag: number, options?: RecvOptions): Promise<Float32Array> {
     return this.guard(() => this.base.recv(this.real(peer), wireIteration(iter, this.epoch), tag, options));
   }

@@ -32,6 +32,7 @@ import type { DropReason, LostCause, Transport } from './types.js';
 import { checkFrameLimit, checkTimeout } from './validate.js';
 import { openZapDomain, ZapGate } from './zap.js';
 import { partLimit, ZmqTransport } from './zmq.js';
+import { FrameRelease, releaseEveryBytes } from './release.js';
 
 export interface ZmqConnectOptions {
   rank: number;
@@ -71,6 +72,8 @@ export interface ZmqConnectOptions {
   maxInflightBytes?: number;
   /** 'ack' (default): send() resolves when the peer has the frame; 'copy': after copying the body. */
   sendMode?: 'ack' | 'copy';
+  /** Received body bytes between two young-generation collections (release.ts; default DTRAIN_RELEASE_MIB or 16 MiB; 0: none). */
+  releaseEveryBytes?: number;
   /** How long a dropped connection may stay down before the peer counts as lost (default 500 ms). */
   lostGraceMs?: number;
   /** First delay before an unanswered frame is sent again (default 5 s, at most a quarter of the timeout). */
@@ -96,6 +99,7 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
   const { rank, size, jobId, secret } = options;
   checkOptions(options);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const releaseBytes = options.releaseEveryBytes ?? releaseEveryBytes();
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   const rendezvous = parseHostPort(options.rendezvous);
   const protocol = options.protocol ?? 'tcp';
@@ -170,6 +174,7 @@ export async function connectZmqTransport(options: ZmqConnectOptions): Promise<T
       lostGraceMs: options.lostGraceMs ?? DEFAULT_LOST_GRACE_MS,
       retransmitMs,
       copy: options.sendMode === 'copy',
+      release: new FrameRelease(releaseBytes),
       curve,
       onDrop: options.onDrop,
       heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,

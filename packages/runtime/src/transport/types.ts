@@ -98,6 +98,8 @@ export interface TransportStats {
   /** Frames sent again because their answer was late or their connection dropped. */
   framesResent: number;
   dropped: Record<DropReason, number>;
+  /** Received bodies the caller released (Transport.release) and the young-generation collections that freed them (release.ts). */
+  released?: { bodies: number; bytes: number; scavenges: number };
 }
 
 export interface RecvOptions {
@@ -137,6 +139,12 @@ export interface Transport {
    * the caller's to keep and modify.
    */
   recv(peer: number, iter: number, tag: number, options?: RecvOptions): Promise<Float32Array>;
+  /**
+   * The caller has finished with `body`, which recv returned: it reads it no
+   * more, and the transport may free its memory sooner (release.ts).
+   * Optional; a no-op where a transport keeps no memory of its own.
+   */
+  release?(body: Float32Array): void;
   /**
    * Iterations below `iter` are finished: buffered and later frames for them
    * are dropped as stale, and pending receives for them reject (E_TRANSPORT_STALE).

@@ -3,6 +3,7 @@ import type { LinkOptions } from './link.js';
 import type { Router } from 'zeromq';
 import type { CurveKeys } from './curve.js';
 import type { DecodeContext, FrameCodec } from './frame.js';
+import type { FrameRelease } from './release.js';
 import type { DropReason, LostCause } from './types.js';
 
 export interface ZmqTransportInit {
@@ -20,6 +21,8 @@ export interface ZmqTransportInit {
   lostGraceMs: number;
   retransmitMs: number;
   copy: boolean;
+  /** Frees received frames young (release.ts). */
+  release: FrameRelease;
   curve: CurveKeys | undefined;
   onDrop: ((reason: DropReason, count: number) => void) | undefined;
   /** Heartbeat interval of every link (ms; 0: none) and the silent intervals after which its peer is lost. */

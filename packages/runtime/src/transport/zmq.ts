@@ -118,7 +118,7 @@ export class ZmqTransport implements Transport {
   }
 
   stats(): TransportStats {
-    return copyStats({ ...this.inbox.stats, ...this.sent, bytesSentTo: this.sentTo });
+    return copyStats({ ...this.inbox.stats, ...this.sent, bytesSentTo: this.sentTo, released: this.init.release.stats() });
   }
 
   exclude(peer: number, why: string): void {
@@ -215,6 +215,10 @@ export class ZmqTransport implements Transport {
     this.losses.set(peer, { cause, why });
     this.inbox.peerLost(peer, why);
     this.init.onPeerLost?.(peer, why, cause);
+  }
+
+  release(body: Float32Array): void {
+    this.init.release.done(body.byteLength);
   }
 
   private async receiveLoop(): Promise<void> {
