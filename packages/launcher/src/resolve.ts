@@ -144,8 +144,11 @@ function checkAlgorithmFits(raw: LaunchOptionsRaw, nodes: number, seed: number, 
   }
 }
 
-/** `--cluster` and `--rate`: undefined for plain processes, else the emulated cluster's settings. */
-function clusterOption(raw: LaunchOptionsRaw, nodes: number): { rate?: string } | undefined {
+/**
+ * `--cluster` and `--rate`: undefined for plain processes, else the emulated cluster's settings.
+ * Shared by every command that takes them (launch, bench comm).
+ */
+export function clusterSettings(raw: Pick<LaunchOptionsRaw, 'cluster' | 'rate' | 'hosts' | 'hostfile'>, nodes: number): { rate?: string } | undefined {
   const kind = raw.cluster ?? 'local';
   if (kind !== 'local' && kind !== 'netns') throw new UsageError(`--cluster ${JSON.stringify(kind)} is not a cluster kind; use local or netns`);
   if (kind === 'local') {
@@ -198,7 +201,7 @@ export function resolveLaunch(
   const graceS = secondsOption('--grace', raw.grace);
   const globalAvgPeriod = raw.globalAvgPeriod === undefined ? undefined : intOption('--global-avg-period', raw.globalAvgPeriod, 1);
   const { nodes, gpus, hosts } = layout(raw, io);
-  const netns = clusterOption(raw, nodes);
+  const netns = clusterSettings(raw, nodes);
   const ssh = sshSettings(raw, hosts, io);
   const extraEnv = parseEnvFlags(raw.env ?? [], io.env ?? {});
   const path = resolveScript(script, raw.example, io);

@@ -7,6 +7,8 @@
  * with B the measured raw ring-shift bandwidth per rank and alpha half the
  * measured raw small-message round trip, and the ratio to it.
  * Per iteration the slowest rank counts; the median over iterations is shown.
+ * With --cluster netns every rank is an emulated host (its own network
+ * namespace, links shaped by --rate) and the raw sockets cross the same links.
  */
 import type { Command } from 'commander';
 import { createSchedule } from '@dtrain/topology';
@@ -14,7 +16,10 @@ import { workerScriptPath } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
 import { intOption } from '../options.js';
 import { registerBenchStep } from './bench-step.js';
-import { nodesOption } from '../option-defs.js';
+import { clusterOption, nodesOption, rateOption } from '../option-defs.js';
+import { describeCluster, type NetnsCluster } from '../netns/cluster.js';
+import { openCluster } from '../netns/open.js';
+import { clusterSettings } from '../resolve.js';
 import { commOptions, numberList, runForResults, timeoutMsOption, transportOption } from './local-workers.js';
 
 interface BenchFlags {
@@ -28,6 +33,26 @@ interface BenchFlags {
   json?: boolean;
   chunk?: string;
   lanes?: string;
+  cluster: string;
+  rate?: string;
+}
+
+const HELP = `
+Examples:
+  dtrain bench comm --nodes 4 --floats 25600000 --op allreduce
+  sudo dtrain bench comm --cluster netns --rate 10gbit --nodes 4 --floats 25600000 --op allreduce
+
+With --cluster netns (root only) every rank runs in its own network namespace,
+an emulated host whose link is shaped to --rate, and the raw-socket ceiling
+crosses the same links; the output names the cluster and the rate.`;
+
+/** --cluster and --rate, checked before anything starts; --transport ipc cannot cross emulated hosts. */
+function clusterFlags(flags: BenchFlags, nodes: number, transport: 'tcp' | 'ipc'): { rate?: string } | undefined {
+  const netns = clusterSettings(flags, nodes);
+  if (netns !== undefined && transport === 'ipc') {
+    throw new UsageError('--transport ipc needs every rank on one host, but --cluster netns gives each rank its own; write --transport tcp or drop --cluster netns');
+  }
+  return netns;
 }
 
 /** The slowest rank's time in each iteration. */
@@ -67,6 +92,7 @@ async function benchAction(flags: BenchFlags): Promise<void> {
   if (flags.op !== 'exchange' && flags.op !== 'allreduce') {
     throw new UsageError(`--op ${JSON.stringify(flags.op)} is not exchange or allreduce; write --op exchange`);
   }
+  const netns = clusterFlags(flags, nodes, transport);
   createSchedule(flags.topology, nodes, {});
   const params = {
     op: flags.op,
@@ -79,7 +105,24 @@ async function benchAction(flags: BenchFlags): Promise<void> {
     chunkFloats: flags.chunk === undefined ? undefined : intOption('--chunk', flags.chunk, 1),
     lanes: flags.lanes === undefined ? undefined : intOption('--lanes', flags.lanes, 1, 64),
   };
-  const results = await runForResults('bench', { script: workerScriptPath('bench'), params, nodes, graceMs: 2 * timeoutMs + 5_000 });
+  const cluster = netns === undefined ? null : await openCluster(nodes, netns);
+  let results: Array<Record<string, unknown>>;
+  try {
+    if (cluster !== null) process.stderr.write(`dtrain: emulated cluster: ${describeCluster(cluster)}\n`);
+    const job = { script: workerScriptPath('bench'), params, nodes, graceMs: 2 * timeoutMs + 5_000 };
+    results = await runForResults('bench', cluster === null ? job : { ...job, placement: cluster });
+  } finally {
+    await cluster?.destroy();
+  }
+  printReport(flags, { nodes, floats, iters, transport }, cluster, results);
+}
+
+function printReport(
+  flags: BenchFlags,
+  { nodes, floats, iters, transport }: { nodes: number; floats: number; iters: number; transport: string },
+  cluster: NetnsCluster | null,
+  results: Array<Record<string, unknown>>,
+): void {
   const opRuns = results.map((r, k) => numberList(r.opMs, iters, `rank ${k}'s opMs`));
   const rawRuns = results.map((r, k) => numberList(r.rawMs, iters, `rank ${k}'s rawMs`));
   const cpuOf = (key: 'opCpuMs' | 'rawCpuMs'): number => {
@@ -89,12 +132,14 @@ async function benchAction(flags: BenchFlags): Promise<void> {
   const opMs = slowestMedian(opRuns);
   const rawMs = slowestMedian(rawRuns);
   const bytes = floats * 4;
-  const report: Record<string, number | string> = {
+  const report: Record<string, number | string | null> = {
     op: flags.op,
     nodes,
     floats,
     bytes,
     transport,
+    cluster: cluster === null ? 'local' : 'netns',
+    rateBits: cluster?.rateBits ?? null,
     topology: flags.op === 'exchange' ? flags.topology : 'ring',
     iters,
     opMs,
@@ -131,9 +176,10 @@ async function benchAction(flags: BenchFlags): Promise<void> {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
   }
-  const ms = (v: number | string): string => `${Number(v).toFixed(1)} ms`;
+  const ms = (v: number | string | null): string => `${Number(v).toFixed(1)} ms`;
+  const where = cluster === null ? 'local processes' : `emulated hosts (${describeCluster(cluster)})`;
   const lines = [
-    `${flags.op} ${report.topology}, ${nodes} processes, ${floats} floats (${(bytes / 2 ** 20).toFixed(1)} MiB), ${transport}, median of ${iters}`,
+    `${flags.op} ${report.topology}, ${nodes} ${where}, ${floats} floats (${(bytes / 2 ** 20).toFixed(1)} MiB), ${transport}, median of ${iters}`,
     `  communicator            ${ms(opMs)}`,
     `  raw sockets (ceiling)   ${ms(rawMs)}${flags.op === 'allreduce' ? '  (one ring shift of the whole vector)' : ''}`,
     `  ratio                   ${(opMs / rawMs).toFixed(2)}x  (median of per-iteration ratios ${Number(report.pairedRatio).toFixed(2)}x)`,
@@ -154,14 +200,17 @@ export function registerBench(program: Command): void {
   const bench = program.command('bench').description('measure dtrain against baselines');
   const comm = bench
     .command('comm')
-    .description('time a neighbour exchange or ring allreduce between N local processes against raw sockets')
+    .description('time a neighbour exchange or ring allreduce between N processes (local, or emulated hosts) against raw sockets')
     .addOption(nodesOption().makeOptionMandatory())
     .requiredOption('--floats <m>', 'float32 elements per vector')
     .option('--op <exchange|allreduce>', 'operation to time', 'exchange')
     .option('--topology <name>', 'schedule for --op exchange', 'ring')
     .option('--iters <k>', 'timed iterations (after one warm-up)', '7')
     .option('--chunk <floats>', 'floats per streamed frame (communicator default 2^20)')
-    .option('--lanes <k>', 'chunks in flight at once (communicator default 2)');
+    .option('--lanes <k>', 'chunks in flight at once (communicator default 2)')
+    .addOption(clusterOption())
+    .addOption(rateOption())
+    .addHelpText('after', HELP);
   // Frames of up to hundreds of MB on a loaded machine: a longer wait than a training job's.
   commOptions(comm, 60, 'print one JSON object').action(benchAction);
   registerBenchStep(bench);

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ContractError, decodeRecord, decodeRunSummary, REJOIN_VAR } from '@dtrain/runtime/contract';
-import { NetnsError, UsageError } from '../errors.js';
-import { createNetnsCluster, describeCluster, type NetnsCluster } from '../netns/cluster.js';
+import { describeCluster } from '../netns/cluster.js';
+import { openCluster } from '../netns/open.js';
 import { EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_WORKER_FAILED, TAIL_LINES } from '../constants.js';
 import { RankLog, parseLine, type LogLine } from '../logs.js';
 import { StartupNoise } from '../noise.js';
@@ -177,23 +177,10 @@ function report(outcome: JobOutcome, logs: readonly RankLog[], out: string, lost
   return EXIT_WORKER_FAILED;
 }
 
-/** The emulated cluster for `--cluster netns`; not being root is a usage error. */
-async function openCluster(config: LaunchConfig): Promise<NetnsCluster | null> {
-  if (config.netns === undefined) return null;
-  try {
-    return await createNetnsCluster({ nodes: config.nodes, ...config.netns });
-  } catch (err) {
-    if (err instanceof NetnsError && (err.code === 'E_NETNS_NOT_ROOT' || err.code === 'E_NETNS_NO_IP')) {
-      throw new UsageError(`--cluster netns: ${err.message}`, { cause: err });
-    }
-    throw err;
-  }
-}
-
 export async function runLaunch(script: string | undefined, args: string[], raw: LaunchOptionsRaw): Promise<number> {
   const { config, graceMs, resumeNote, maxRestarts } = resolveLaunch(script, args, raw, nodeIO());
   if (resumeNote !== undefined) process.stderr.write(`dtrain: ${resumeNote}\n`);
-  const cluster = await openCluster(config);
+  const cluster = config.netns === undefined ? null : await openCluster(config.nodes, config.netns);
   try {
     if (cluster !== null) {
       const { hosts } = cluster;

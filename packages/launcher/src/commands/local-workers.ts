@@ -15,7 +15,7 @@ import { timeoutOption } from '../option-defs.js';
 import { workerEnvToVars } from '@dtrain/runtime/contract';
 import { UsageError } from '../errors.js';
 import { secondsOption } from '../options.js';
-import type { ProcessSpec } from '../plan.js';
+import type { NetnsPlacement, ProcessSpec } from '../plan.js';
 import { describeExit, findFreePort, isFailure, startJob, type WorkerExit } from '../spawn.js';
 
 export interface LocalJob {
@@ -33,6 +33,11 @@ export interface LocalJob {
   localSize?: number;
   /** Elastic: a rank that dies does not stop the others; the results of those that finished count. */
   elastic?: boolean;
+  /**
+   * Emulated hosts (`--cluster netns`): rank i runs in its own namespace at hosts[i], the
+   * rendezvous is hosts[0], each rank is alone on its host (localSize is ignored).
+   */
+  placement?: NetnsPlacement;
 }
 
 export interface WorkerOutcome extends WorkerExit {
@@ -65,21 +70,27 @@ export async function runLocalWorkers(job: LocalJob): Promise<WorkerOutcome[]> {
   const secret = randomBytes(16).toString('hex');
   const echo = job.echo ?? ((rank, line) => process.stderr.write(`[${rank}] ${line}\n`));
   const records: unknown[][] = Array.from({ length: job.nodes }, () => []);
-  const L = job.localSize ?? job.nodes;
-  const specs: ProcessSpec[] = Array.from({ length: job.nodes }, (_, rank) => ({
-    rank,
-    localRank: rank % L,
-    host: 'localhost',
-    remote: false,
-    command: process.execPath,
-    args: [job.script, JSON.stringify(job.params)],
-    env: {
-      ...job.env,
-      ...workerEnvToVars({ rank, localRank: rank % L, localWorldSize: L, worldSize: job.nodes, rendezvous: { host: '127.0.0.1', port }, jobId, secret, options: {} }),
-    },
-    cwd: process.cwd(),
-    logPath: '/dev/null',
-  }));
+  const { placement } = job;
+  const L = placement !== undefined ? 1 : (job.localSize ?? job.nodes);
+  const rendezvous = { host: placement?.hosts[0] ?? '127.0.0.1', port };
+  const args = [job.script, JSON.stringify(job.params)];
+  const specs: ProcessSpec[] = Array.from({ length: job.nodes }, (_, rank) => {
+    const line = placement?.command(rank, process.execPath, args) ?? { command: process.execPath, args };
+    return {
+      rank,
+      localRank: rank % L,
+      host: placement?.hosts[rank] ?? 'localhost',
+      remote: false,
+      command: line.command,
+      args: line.args,
+      env: {
+        ...job.env,
+        ...workerEnvToVars({ rank, localRank: rank % L, localWorldSize: L, worldSize: job.nodes, rendezvous, jobId, secret, options: {} }),
+      },
+      cwd: process.cwd(),
+      logPath: '/dev/null',
+    };
+  });
   const onLine = (rank: number, stream: 'stdout' | 'stderr', line: string): void => {
     if (stream === 'stdout' && line.startsWith('{')) {
       try {

@@ -16,7 +16,7 @@ import { Communicator } from '../comm/communicator.js';
 import { DEFAULT_CHUNK_FLOATS } from '../comm/constants.js';
 import { frameTag, newInstance, senderKey } from '../transport/mac.js';
 import { openTransport } from './connect.js';
-import { RawMesh } from './raw-mesh.js';
+import { meshHost, RawMesh } from './raw-mesh.js';
 import { emit, fail, intParam, readParams, settleOnTerm, stringParam } from './worker-io.js';
 
 const PING_REPS = 200;
@@ -56,7 +56,8 @@ async function main(): Promise<void> {
     };
     const stepAt = (k: number): RankStep => (op === 'exchange' ? schedule.at(k, rank) : ring);
 
-    const mesh = await RawMesh.open(comm, protocol, process.env.DTRAIN_JOB_ID ?? 'bench');
+    // The raw sockets listen where the transport bound: on an emulated cluster they cross the same links.
+    const mesh = await RawMesh.open(comm, protocol, process.env.DTRAIN_JOB_ID ?? 'bench', meshHost(transport.address(rank)));
     let rttUs: number | null = null;
     if (op === 'allreduce' && size > 1) rttUs = await pingPong(mesh, comm);
     // Raw and communicator iterations alternate, so load from other processes hits both alike.

@@ -6,15 +6,39 @@
  *
  * Every rank listens once and connects once to every other rank. A
  * connection carries data one way: the connecting side receives (it owns
- * the onread buffer), the accepting side sends.
+ * the onread buffer), the accepting side sends. Over tcp each rank listens
+ * on the IPv4 address its ZeroMQ transport bound (meshHost), 127.0.0.1 on
+ * one machine, its own emulated host's address on an emulated cluster, so
+ * the raw traffic crosses the same links as the communicator's.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import type { Communicator } from '../comm/communicator.js';
+import { hostOf } from '../transport/hosts.js';
 
 const SCRATCH_BYTES = 64 * 1024;
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * The IPv4 address to listen on, from the transport's own endpoint
+ * (`transport.address(rank)`, e.g. tcp://10.213.0.2:4100); loopback for
+ * anything else (ipc, IPv6), as the mesh always listened before.
+ */
+export function meshHost(ownEndpoint: string): string {
+  const host = hostOf(ownEndpoint);
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) ? host : LOOPBACK;
+}
+
+/** [a, b, c, d, port]: what each rank tells the others of its listener. */
+function encodeListener(host: string, port: number): number[] {
+  return [...host.split('.').map(Number), port];
+}
+
+function decodeListener(v: ArrayLike<number>): { host: string; port: number } {
+  return { host: Array.from({ length: 4 }, (_, i) => String(v[i])).join('.'), port: v[4] };
+}
 
 interface Sink {
   target: Uint8Array | null;
@@ -31,8 +55,8 @@ export class RawMesh {
     private readonly path: string | undefined,
   ) {}
 
-  /** Connect every pair of ranks; `comm` exchanges the listening ports. */
-  static async open(comm: Communicator, protocol: 'tcp' | 'ipc', jobId: string): Promise<RawMesh> {
+  /** Connect every pair of ranks; `comm` exchanges the listeners' addresses and ports; `host`: see meshHost. */
+  static async open(comm: Communicator, protocol: 'tcp' | 'ipc', jobId: string, host: string = LOOPBACK): Promise<RawMesh> {
     const { rank, size } = comm;
     const senders = new Map<number, Socket>();
     let accepted: () => void = () => undefined;
@@ -50,10 +74,10 @@ export class RawMesh {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       if (path !== undefined) server.listen(path, resolve);
-      else server.listen(0, '127.0.0.1', resolve);
+      else server.listen(0, host, resolve);
     });
     const addr = server.address();
-    const ports = await comm.allgather([typeof addr === 'object' && addr !== null ? addr.port : 0]);
+    const listeners = (await comm.allgather(encodeListener(host, typeof addr === 'object' && addr !== null ? addr.port : 0))).map(decodeListener);
     const receivers = new Map<number, { socket: Socket; sink: Sink }>();
     const scratch = Buffer.alloc(SCRATCH_BYTES);
     const connects: Promise<void>[] = [];
@@ -69,7 +93,7 @@ export class RawMesh {
           return true;
         },
       };
-      const target = path !== undefined ? { path: pathOf(peer) } : { host: '127.0.0.1', port: ports[peer][0] };
+      const target = path !== undefined ? { path: pathOf(peer) } : listeners[peer];
       const socket = connect({ ...target, noDelay: true, onread });
       connects.push(
         new Promise<void>((resolve, reject) => {
