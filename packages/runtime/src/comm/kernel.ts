@@ -44,7 +44,7 @@ const name = (s: string): number[] => [...leb(s.length), ...[...s].map((c) => c.
 const simd = (op: number): number[] => [0xfd, ...leb(op)];
 
 // Opcodes.
-const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
+const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
 const i32c = (v: number): number[] => [0x41, ...leb(v)];
@@ -62,6 +62,48 @@ const shuffle = (lanes: number[]): number[] => [...simd(0x0d), ...lanes];
 const HIGH_TO_LOW = shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
 /** Lower halves of two vectors side by side. */
 const JOIN_LOW = shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+
+const F32X4_SPLAT = simd(0x13), F32X4_ADD = simd(0xe4), F32X4_MUL = simd(0xe6), F32X4_ABS = simd(0xe0);
+const F32X4_EQ = simd(0x41), F32X4_GE = simd(0x46), V_NOT = simd(0x4d), V_AND = simd(0x4e), V_OR = simd(0x50), ANY_TRUE = simd(0x53);
+const f32c = (v: number): number[] => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)];
+/** Below this magnitude halving a float32 may round (2^-125: half of it is the least normal float). */
+const HALVING_EXACT_FROM = 2 ** -125;
+
+/**
+ * pair(out, x, a, n, c) -> i32: out <- c x + c a in float32 arithmetic, four
+ * at a time, for c = 1 and c = 1/2. It equals the float64 rule of mix bit
+ * for bit whenever c x and c a are exact (then both round the same real
+ * number once: the float64 sum of two float32 rounded to float32 is the
+ * float32 sum, double rounding being innocuous at 53 >= 2 * 24 + 2 bits).
+ * The result is nonzero when some element is not (NaN, or nonzero below
+ * 2^-125 in magnitude): the caller then runs mix over the same slice.
+ */
+function pairBody(): number[] {
+  // Params 0 out, 1 x, 2 a, 3 n, 4 c (f32); locals below.
+  const [I, END_AT, C, VX, VA, BAD, TINY, ZERO] = [5, 6, 7, 8, 9, 10, 11, 12];
+  const load = (ptr: number): number[] => [...get(ptr), ...get(I), I32_ADD, ...V_LOAD];
+  const exact = (v: number): number[] => [...get(v), ...F32X4_ABS, ...get(TINY), ...F32X4_GE, ...get(v), ...get(ZERO), ...F32X4_EQ, ...V_OR];
+  const body = [
+    ...get(3), ...i32c(2), I32_SHL, ...set(END_AT),
+    ...i32c(0), ...set(I),
+    ...get(4), ...F32X4_SPLAT, ...set(C),
+    ...f32c(HALVING_EXACT_FROM), ...F32X4_SPLAT, ...set(TINY),
+    ...f32c(0), ...F32X4_SPLAT, ...set(ZERO),
+    ...BLOCK, ...LOOP,
+    ...get(I), ...get(END_AT), I32_GE_U, ...brIf(1),
+    ...load(1), ...set(VX),
+    ...load(2), ...set(VA),
+    ...get(BAD), ...exact(VX), ...exact(VA), ...V_AND, ...V_NOT, ...V_OR, ...set(BAD),
+    ...get(0), ...get(I), I32_ADD,
+    ...get(VX), ...get(C), ...F32X4_MUL, ...get(VA), ...get(C), ...F32X4_MUL, ...F32X4_ADD,
+    ...V_STORE,
+    ...get(I), ...i32c(16), I32_ADD, ...set(I),
+    ...br(0), END, END,
+    ...get(BAD), ...ANY_TRUE,
+    END,
+  ];
+  return [...vec([[2, I32], [6, V128]]), ...body];
+}
 
 /**
  * mix(out, x, n, self, table, k): pointers are byte offsets, n floats (a
@@ -101,17 +143,22 @@ function moduleBytes(): Uint8Array {
     END,
   ];
   const fn = [...vec([[4, I32], [4, V128]]), ...body];
+  const pair = pairBody();
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [F64], [I32], [I32]]), 0]])),
-    ...section(3, vec([[0]])),
+    ...section(1, vec([
+      [0x60, ...vec([[I32], [I32], [I32], [F64], [I32], [I32]]), 0],
+      [0x60, ...vec([[I32], [I32], [I32], [I32], [F32]]), ...vec([[I32]])],
+    ])),
+    ...section(3, vec([[0], [1]])),
     ...section(5, vec([[0x00, 1]])),
-    ...section(7, vec([[...name('mix'), 0x00, 0], [...name('memory'), 0x02, 0]])),
-    ...section(10, vec([[...leb(fn.length), ...fn]])),
+    ...section(7, vec([[...name('mix'), 0x00, 0], [...name('pair'), 0x00, 1], [...name('memory'), 0x02, 0]])),
+    ...section(10, vec([[...leb(fn.length), ...fn], [...leb(pair.length), ...pair]])),
   ]);
 }
 
 type MixFn = (out: number, x: number, n: number, self: number, table: number, k: number) => void;
+type PairFn = (out: number, x: number, a: number, n: number, c: number) => number;
 
 /** The part of the WebAssembly API used here (the Node typings in use do not declare it). */
 interface WasmMemory {
@@ -119,7 +166,7 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 interface WasmInstance {
-  readonly exports: { readonly memory: WasmMemory; readonly mix: MixFn };
+  readonly exports: { readonly memory: WasmMemory; readonly mix: MixFn; readonly pair: PairFn };
 }
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
@@ -132,11 +179,15 @@ const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 export class SimdKernel {
   private readonly memory: WasmMemory;
   private readonly mixFn: MixFn;
+  private readonly pairFn: PairFn;
   private parts = -1;
+  /** Slices mixed in float32 (pair) and those pair sent back to the float64 rule. */
+  readonly counts = { pairSlices: 0, pairFallbacks: 0 };
 
   constructor(instance: WasmInstance) {
     this.memory = instance.exports.memory;
     this.mixFn = instance.exports.mix;
+    this.pairFn = instance.exports.pair;
   }
 
   /**
@@ -160,11 +211,13 @@ export class SimdKernel {
         view.setInt32(table + 16 * t + 8, xAt + (t + 1) * sliceBytes, true);
       }
       const outAt = xAt + (k + 1) * sliceBytes;
+      // One part at equal weights 1 or 1/2 (one-peer gossip, a ring of 2, allreduce's sums): float32 SIMD.
+      const c = k === 1 && self === weights[0] && (self === 1 || self === 0.5) ? self : undefined;
       for (let s = 0; s < vecN; s += slice) {
         const e = Math.min(vecN, s + slice);
         floats.set(x.subarray(s, e), xAt >>> 2);
         for (let t = 0; t < k; t++) floats.set(parts[t].subarray(s, e), (xAt + (t + 1) * sliceBytes) >>> 2);
-        this.mixFn(outAt, xAt, e - s, self, table, k);
+        if (c === undefined || this.pair(outAt, xAt, xAt + sliceBytes, e - s, c)) this.mixFn(outAt, xAt, e - s, self, table, k);
         out.set(floats.subarray(outAt >>> 2, (outAt >>> 2) + (e - s)), s);
       }
     }
@@ -173,6 +226,14 @@ export class SimdKernel {
       for (let t = 0; t < k; t++) v += weights[t] * parts[t][i];
       out[i] = v;
     }
+  }
+
+  /** pair over one slice; true when it must be redone with mix. */
+  private pair(outAt: number, xAt: number, aAt: number, n: number, c: number): boolean {
+    this.counts.pairSlices += 1;
+    if (this.pairFn(outAt, xAt, aAt, n, c) === 0) return false;
+    this.counts.pairFallbacks += 1;
+    return true;
   }
 
   /** Grow the memory to hold the table, x, k parts and out for one slice. */
