@@ -10,19 +10,11 @@
 //   node packages/runtime/bench/combine.mjs [--floats 25600000] [--reps 9]
 import { simdKernel } from '../dist/comm/kernel.js';
 import { DEFAULT_CHUNK_FLOATS } from '../dist/comm/constants.js';
+import { positiveIntFlag } from './flags.mjs';
 
-function flag(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  const v = Number(at >= 0 ? process.argv[at + 1] : fallback);
-  if (!Number.isInteger(v) || v < 1) {
-    process.stderr.write(`--${name} must be a positive integer; got ${process.argv[at + 1]}\n`);
-    process.exit(2);
-  }
-  return v;
-}
 
-const floats = flag('floats', 25_600_000);
-const reps = flag('reps', 9);
+const floats = positiveIntFlag('floats', 25_600_000);
+const reps = positiveIntFlag('reps', 9);
 const kernel = simdKernel();
 if (kernel === undefined) {
   process.stderr.write('this runtime has no WebAssembly SIMD: the combine runs the scalar loop\n');

@@ -5,19 +5,11 @@
 // reference. Prints best and median GB/s over the repetitions. Usage:
 //   node packages/runtime/bench/mac.mjs [--floats 25557032] [--reps 7]
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
+import { positiveIntFlag } from './flags.mjs';
 
-function flag(name, fallback) {
-  const at = process.argv.indexOf(`--${name}`);
-  const v = Number(at >= 0 ? process.argv[at + 1] : fallback);
-  if (!Number.isInteger(v) || v < 1) {
-    process.stderr.write(`--${name} must be a positive integer; got ${process.argv[at + 1]}\n`);
-    process.exit(2);
-  }
-  return v;
-}
 
-const floats = flag('floats', 25_557_032); // ResNet-50's parameters: 97.5 MiB
-const reps = flag('reps', 7);
+const floats = positiveIntFlag('floats', 25_557_032); // ResNet-50's parameters: 97.5 MiB
+const reps = positiveIntFlag('reps', 7);
 const values = new Float32Array(floats);
 for (let i = 0; i < floats; i += 1024) values[i] = i;
 const body = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
