@@ -12,7 +12,6 @@ import { simdKernel } from '../dist/comm/kernel.js';
 import { DEFAULT_CHUNK_FLOATS } from '../dist/comm/constants.js';
 import { positiveIntFlag } from './flags.mjs';
 
-
 const floats = positiveIntFlag('floats', 25_600_000);
 const reps = positiveIntFlag('reps', 9);
 const kernel = simdKernel();

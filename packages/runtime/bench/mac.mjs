@@ -7,7 +7,6 @@
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { positiveIntFlag } from './flags.mjs';
 
-
 const floats = positiveIntFlag('floats', 25_557_032); // ResNet-50's parameters: 97.5 MiB
 const reps = positiveIntFlag('reps', 7);
 const values = new Float32Array(floats);
