@@ -116,6 +116,13 @@ describe('a 4-process job', () => {
   });
 });
 
+/**
+ * How long orphaned ranks get to notice and leave: a parent poll (0.5 s), the bounded transport
+ * close (1 s) and ZeroMQ's linger at exit (up to 1 s), with room for a loaded machine (once, in
+ * a full CI run, 5 s was not enough for one of three ranks).
+ */
+const ORPHAN_EXIT_MS = 15_000;
+
 describe('orphan protection', () => {
   it('workers exit on their own when the launcher is SIGKILLed mid-job', async () => {
     const out = join(tempDir(), 'run');
@@ -130,7 +137,7 @@ describe('orphan protection', () => {
     expect(pids).toHaveLength(3);
     launcher.child.kill('SIGKILL');
     expect((await launcher.exited).signal).toBe('SIGKILL');
-    expect(await survivors(pids)).toEqual([]);
+    expect(await survivors(pids, ORPHAN_EXIT_MS)).toEqual([]);
   });
 
   it('`dtrain worker --exit-with-parent`: ranks exit when the engine that started them is SIGKILLed', async () => {
@@ -155,7 +162,7 @@ describe('orphan protection', () => {
       const pids = fixturePids(out);
       expect(pids).toHaveLength(2);
       agent.kill('SIGKILL');
-      expect(await survivors(pids)).toEqual([]);
+      expect(await survivors(pids, ORPHAN_EXIT_MS)).toEqual([]);
     } finally {
       agent.kill('SIGKILL');
     }
